@@ -1,0 +1,7 @@
+//! In-memory implementations of the ports: the reference store and a stateful switch.
+
+mod store;
+mod switch;
+
+pub use store::InMemoryStore;
+pub use switch::{InMemorySwitch, SwitchFault};

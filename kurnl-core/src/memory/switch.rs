@@ -1,0 +1,8 @@
+//! Placeholder.
+
+/// Placeholder.
+#[derive(Debug, Default)]
+pub struct InMemorySwitch;
+/// Placeholder.
+#[derive(Debug)]
+pub enum SwitchFault {}

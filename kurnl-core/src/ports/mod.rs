@@ -1,0 +1,26 @@
+//! Ports: the traits adapters implement. All are object safe and used as `Arc<dyn ...>`.
+
+mod clock;
+mod hasher;
+mod sink;
+mod store;
+mod store_types;
+mod switch;
+
+pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use hasher::{Argon2Hasher, PasswordHasher};
+pub use sink::{EventSink, SinkOutcome, SinkReport};
+pub use store::{Store, default_lease};
+pub use store_types::*;
+pub use switch::{DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry, PortChange, PortResult, SwitchDriver};
+
+#[cfg(feature = "testkit")]
+pub use clock::{MockClock, MockIdGenerator};
+#[cfg(feature = "testkit")]
+pub use hasher::MockPasswordHasher;
+#[cfg(feature = "testkit")]
+pub use sink::MockEventSink;
+#[cfg(feature = "testkit")]
+pub use store::MockStore;
+#[cfg(feature = "testkit")]
+pub use switch::MockSwitchDriver;

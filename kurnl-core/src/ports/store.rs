@@ -1,0 +1,196 @@
+//! The storage port.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use super::store_types::*;
+use crate::model::{
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan, PlanVersion, Port, PortRef,
+    Provider, Subscriber, Subscription, Switch, Unit,
+};
+use crate::types::{
+    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId, SubscriberId,
+    SubscriptionId, SwitchId, UnitId,
+};
+
+/// Durable state of kurnl: inventory, subscribers, subscriptions, the job queue, the outbox
+/// and bulk batches.
+///
+/// # Contract
+/// - **Atomicity**: [`Store::commit`] writes all of a [`WriteSet`] or nothing. No other method
+///   writes more than one logical row group non-atomically.
+/// - **Uniqueness is enforced by the store**, never by a read-then-write in the caller: among
+///   subscriptions whose status is not `CANCELLED`, `(provider, sandbox, idempotency_key)`,
+///   `(sandbox, port)` and `(sandbox, unit_id)` are unique; subscribers are unique by
+///   `(provider, sandbox, email)`. Breaking one returns [`StoreError::Conflict`] with its
+///   [`ConflictKind`] and writes nothing, also when 50 callers race.
+/// - **Optimistic revisions**: updates carry the revision read; a stale one is
+///   `Conflict(Revision)`.
+/// - **Provider scoping**: every read that takes a `provider` returns `None` / nothing for rows
+///   of other providers.
+/// - **Job queue**: [`Store::claim_jobs`] hands out due jobs of one switch under a fresh lease;
+///   a job is only claimable when it is the oldest unfinished job of its port (per-port order)
+///   and the switch has fewer than `max_sessions` live leases (a switch missing from the
+///   inventory counts as 1). Each claim increments `attempts`. Only the lease holder may finish
+///   or heartbeat; [`Store::reap_expired_leases`] returns jobs whose lease expired to
+///   `pending` so that another worker finishes them.
+/// - **Outbox**: events get a per-subscription `sequence` (1, 2, ... in commit order). Claiming
+///   leases them like jobs; [`Store::record_delivery`] appends the attempt to the log and
+///   moves the event on.
+///
+/// # Errors
+/// [`StoreError::Conflict`] as above, [`StoreError::NotFound`] when a row to update is
+/// missing, [`StoreError::LeaseLost`] for a stale lease, [`StoreError::Backend`] for I/O.
+///
+/// # Implementing
+/// Run the conformance suite with `kurnl_core::store_conformance_tests!` (feature `testkit`);
+/// it checks every point above, including races. Use database unique indexes (partial
+/// indexes `WHERE status <> 'CANCELLED'`) rather than checks in code; map constraint
+/// violations to [`ConflictKind`] by constraint name. [`crate::memory::InMemoryStore`] is the
+/// reference implementation.
+#[cfg_attr(feature = "testkit", mockall::automock)]
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    // ----- providers and plans -----
+
+    /// Inserts or replaces a provider.
+    async fn put_provider(&self, provider: &Provider) -> Result<(), StoreError>;
+    /// A provider by id.
+    async fn get_provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError>;
+    /// Inserts or replaces an API key record.
+    async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// The key with this SHA-256 hash, revoked or not.
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Marks a key revoked (idempotent). `NotFound` for an unknown id.
+    async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Inserts or replaces a plan.
+    async fn put_plan(&self, plan: &Plan) -> Result<(), StoreError>;
+    /// Inserts or replaces a plan version.
+    async fn put_plan_version(&self, version: &PlanVersion) -> Result<(), StoreError>;
+    /// A plan version by id, whatever its owner (ownership is a 403, not a 404).
+    async fn get_plan_version(&self, id: PlanVersionId) -> Result<Option<PlanVersion>, StoreError>;
+    /// All plan versions of a provider, by `effective_from` then id.
+    async fn list_plan_versions(&self, provider: ProviderId) -> Result<Vec<PlanVersion>, StoreError>;
+
+    // ----- network inventory -----
+
+    /// Inserts or replaces a switch.
+    async fn put_switch(&self, switch: &Switch) -> Result<(), StoreError>;
+    /// A switch by id.
+    async fn get_switch(&self, id: SwitchId) -> Result<Option<Switch>, StoreError>;
+    /// All switches, by name then id.
+    async fn list_switches(&self) -> Result<Vec<Switch>, StoreError>;
+    /// Inserts or replaces a port.
+    async fn put_port(&self, port: &Port) -> Result<(), StoreError>;
+    /// A port.
+    async fn get_port(&self, port: PortRef) -> Result<Option<Port>, StoreError>;
+    /// Inserts or replaces a location.
+    async fn put_location(&self, location: &Location) -> Result<(), StoreError>;
+    /// A location by its (lower-case) hash.
+    async fn get_location(&self, hash: &LocationHash) -> Result<Option<Location>, StoreError>;
+    /// Inserts or replaces a building.
+    async fn put_building(&self, building: &Building) -> Result<(), StoreError>;
+    /// Inserts or replaces a unit.
+    async fn put_unit(&self, unit: &Unit) -> Result<(), StoreError>;
+    /// A unit by id.
+    async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError>;
+
+    // ----- subscribers -----
+
+    /// Inserts a subscriber. `Conflict(SubscriberEmail)` when the provider already has one with
+    /// this email in this environment, `Conflict(DuplicateId)` for an existing id.
+    async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError>;
+    /// A subscriber of this provider.
+    async fn get_subscriber(&self, provider: ProviderId, id: SubscriberId) -> Result<Option<Subscriber>, StoreError>;
+    /// A subscriber of this provider and environment by email.
+    async fn find_subscriber_by_email(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+        email: &Email,
+    ) -> Result<Option<Subscriber>, StoreError>;
+    /// Replaces a subscriber if its stored revision equals `expected_revision` (`after.revision`
+    /// is `expected_revision + 1`). `Conflict(Revision)` otherwise, `NotFound` if missing.
+    async fn update_subscriber(&self, after: &Subscriber, expected_revision: i64) -> Result<(), StoreError>;
+    /// One page of a provider's subscribers, oldest first.
+    async fn list_subscribers(&self, query: &SubscriberQuery) -> Result<Page<Subscriber>, StoreError>;
+
+    // ----- subscriptions (transactional) -----
+
+    /// Writes a [`WriteSet`] atomically; see the trait contract for conflicts.
+    async fn commit(&self, writes: WriteSet) -> Result<(), StoreError>;
+    /// A subscription of this provider.
+    async fn get_subscription(
+        &self,
+        provider: ProviderId,
+        id: SubscriptionId,
+    ) -> Result<Option<Subscription>, StoreError>;
+    /// The live (not cancelled) subscription created under this idempotency key.
+    async fn find_live_subscription_by_key(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+        key: &str,
+    ) -> Result<Option<Subscription>, StoreError>;
+    /// A subscriber's subscriptions, oldest first.
+    async fn list_subscriptions_of(
+        &self,
+        provider: ProviderId,
+        subscriber: SubscriberId,
+    ) -> Result<Vec<Subscription>, StoreError>;
+
+    // ----- job queue -----
+
+    /// A job of this provider.
+    async fn get_job(&self, provider: ProviderId, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// All jobs of a subscription, oldest first.
+    async fn list_jobs_of(&self, provider: ProviderId, subscription: SubscriptionId) -> Result<Vec<Job>, StoreError>;
+    /// Claims due jobs of one switch (see the trait contract); `None` when nothing is due.
+    async fn claim_jobs(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError>;
+    /// Extends a live lease to `until`. `LeaseLost` if it expired and was reaped or reclaimed.
+    async fn heartbeat(&self, lease: LeaseToken, until: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Records the outcomes of jobs held under `lease`, with their events, atomically.
+    /// `LeaseLost` (and nothing written) if any job is not held under `lease`.
+    async fn finish_jobs(&self, lease: LeaseToken, outcomes: Vec<JobOutcome>, now: DateTime<Utc>)
+    -> Result<(), StoreError>;
+    /// Returns in-progress jobs whose lease expired before `now` to `pending`; their count.
+    async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // ----- outbox -----
+
+    /// Leases events that are `pending`, due, and not leased (or whose lease expired).
+    async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError>;
+    /// Appends an attempt and moves the event on. `LeaseLost` if not held under `record.lease`.
+    async fn record_delivery(&self, event: EventId, record: &DeliveryRecord) -> Result<(), StoreError>;
+    /// An event of this provider and its attempt log.
+    async fn get_event(&self, provider: ProviderId, id: EventId) -> Result<Option<EventWithAttempts>, StoreError>;
+    /// Events of a provider, oldest first.
+    async fn list_events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError>;
+    /// Every event of one subscription, by sequence.
+    async fn list_events_of(&self, provider: ProviderId, subscription: SubscriptionId) -> Result<Vec<Event>, StoreError>;
+    /// Puts a failed or delivered event back to `pending` now with its attempt counter reset;
+    /// the log is kept. `NotFound` for another provider's or an unknown event.
+    async fn replay_event(&self, provider: ProviderId, id: EventId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The attempt log of an event (any provider; for operators).
+    async fn list_delivery_attempts(&self, id: EventId) -> Result<Vec<DeliveryAttempt>, StoreError>;
+
+    // ----- bulk batches -----
+
+    /// Stores a new batch unless the provider already has `max_in_progress` batches in
+    /// progress (an entry without outcome, or whose job is not finished):
+    /// `Conflict(TooManyBatches)`. The check and the insert are atomic.
+    async fn create_batch(&self, batch: &Batch, max_in_progress: u32) -> Result<(), StoreError>;
+    /// Records the outcome of one entry (overwrites).
+    async fn record_batch_entry(&self, batch: BatchId, index: u32, outcome: &EntryOutcome) -> Result<(), StoreError>;
+    /// A batch of this provider with the jobs of its entries.
+    async fn get_batch(&self, provider: ProviderId, id: BatchId) -> Result<Option<BatchView>, StoreError>;
+    /// Batches with at least one unprocessed entry (to resume after a crash).
+    async fn unprocessed_batches(&self) -> Result<Vec<Batch>, StoreError>;
+    /// Deletes batches created before `before`; their count.
+    async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Default lease for jobs and events.
+pub fn default_lease() -> Duration {
+    Duration::seconds(30)
+}

@@ -1,0 +1,6 @@
+//! Test kit for implementors and users of kurnl (feature `testkit`): conformance suites for
+//! the [`Store`](crate::ports::Store) and [`SwitchDriver`](crate::ports::SwitchDriver) ports,
+//! test doubles, and the `mockall` mocks (re-exported from [`crate::ports`]).
+
+pub mod store_suite;
+pub mod switch_suite;

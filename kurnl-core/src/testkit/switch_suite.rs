@@ -1,0 +1,1 @@
+//! SwitchDriver conformance suite (being written).

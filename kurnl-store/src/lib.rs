@@ -1,0 +1,1 @@
+//! kurnl store adapter (work in progress).

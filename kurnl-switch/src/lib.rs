@@ -1,0 +1,1 @@
+//! kurnl switch adapter (work in progress).

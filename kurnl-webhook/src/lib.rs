@@ -1,0 +1,1 @@
+//! kurnl webhook adapter (work in progress).

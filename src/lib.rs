@@ -1,0 +1,1 @@
+//! kurnl facade
