@@ -1,1 +1,10 @@
-//! Provisioning engine.
+//! Background machinery: the provisioning engine (port jobs) and the outbox dispatcher
+//! (webhook events), both driven by the store so that several processes can share the work.
+
+mod backoff;
+mod outbox;
+mod worker;
+
+pub use backoff::Backoff;
+pub use outbox::*;
+pub use worker::*;
