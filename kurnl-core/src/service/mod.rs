@@ -1,1 +1,123 @@
-//! The service.
+//! The service: one method per documented kurnl operation, provider-scoped.
+//!
+//! Every method validates its input (422 naming the field), checks ownership (403 / 404),
+//! applies the idempotency rules and the [lifecycle](crate::lifecycle), and writes the state
+//! change, its jobs and its events in one [`Store::commit`]. No switch or HTTP call happens in
+//! a service method: the [engine](crate::engine) does that afterwards.
+
+mod auth;
+mod build;
+mod bulk;
+mod checkout;
+mod create;
+mod fields;
+mod inventory;
+mod lifecycle_ops;
+mod provider_initiated;
+mod queries;
+mod requests;
+mod responses;
+mod subscribers;
+
+use std::sync::Arc;
+
+pub use auth::IssuedApiKey;
+pub use inventory::NewProvider;
+pub use requests::*;
+pub use responses::*;
+
+use crate::ports::{Argon2Hasher, Clock, IdGenerator, PasswordHasher, RandomIds, Store, SystemClock};
+use crate::types::ProviderId;
+
+/// Who is calling: a provider in one environment. Obtained from
+/// [`Service::authenticate_api_key`] or [`Service::authenticate_webhook_secret`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Caller {
+    /// The provider.
+    pub provider_id: ProviderId,
+    /// Sandbox credentials: real records, real webhooks, no switch.
+    pub sandbox: bool,
+}
+
+/// Limits of the service.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Entries per bulk batch (100).
+    pub max_batch_entries: usize,
+    /// Batches in progress per provider (3).
+    pub max_batches_in_progress: u32,
+    /// How long batch results are kept (48 h).
+    pub batch_retention: chrono::Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self { max_batch_entries: 100, max_batches_in_progress: 3, batch_retention: chrono::Duration::hours(48) }
+    }
+}
+
+/// The library API of kurnl. Cheap to clone; share one per process.
+#[derive(Debug, Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    hasher: Arc<dyn PasswordHasher>,
+    config: ServiceConfig,
+}
+
+impl Service {
+    /// A service over a store, with the system clock, random ids and argon2id.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+            hasher: Arc::new(Argon2Hasher::default()),
+            config: ServiceConfig::default(),
+        }
+    }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the id generator.
+    pub fn with_ids(mut self, ids: Arc<dyn IdGenerator>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// Replaces the password hasher.
+    pub fn with_hasher(mut self, hasher: Arc<dyn PasswordHasher>) -> Self {
+        self.hasher = hasher;
+        self
+    }
+
+    /// Replaces the limits.
+    pub fn with_config(mut self, config: ServiceConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The id generator.
+    pub fn ids(&self) -> &Arc<dyn IdGenerator> {
+        &self.ids
+    }
+
+    fn new_id<T: From<uuid::Uuid>>(&self) -> T {
+        T::from(self.ids.new_uuid())
+    }
+}

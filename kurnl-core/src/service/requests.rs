@@ -1,0 +1,219 @@
+//! Request bodies as clients send them. Strings are validated by the service, which answers
+//! every bad field with a 422 item naming it; unknown fields are ignored except where noted.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{CustomerType, Secret};
+
+/// A contact of the CKO-03 nested subscriber.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactInput {
+    /// Required.
+    pub firstname: Option<String>,
+    /// Required.
+    pub lastname: Option<String>,
+    /// Required.
+    pub email: Option<String>,
+    /// Optional.
+    pub phonenumber: Option<String>,
+    /// Optional.
+    pub company: Option<String>,
+}
+
+/// An address of the CKO-03 nested subscriber.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressInput {
+    /// Required.
+    pub street: Option<String>,
+    /// Required.
+    pub housenumber: Option<String>,
+    /// Required.
+    pub postalcode: Option<String>,
+    /// Required.
+    pub city: Option<String>,
+    /// Required.
+    pub province: Option<String>,
+    /// Default `"Canada"`.
+    pub country: Option<String>,
+    /// Optional.
+    pub unitnumber: Option<String>,
+    /// Optional.
+    pub floor: Option<String>,
+}
+
+/// The `subscriber` object of CKO-03 external checkout.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckoutSubscriberInput {
+    /// Required; the account identifier.
+    pub email: Option<String>,
+    /// Required, at least 3 characters.
+    pub username: Option<String>,
+    /// Optional, at least 8 characters; only used when the account is new.
+    pub password: Option<Secret>,
+    /// Default `RESIDENTIAL`.
+    pub customer_type: Option<CustomerType>,
+    /// Optional; enables port security.
+    pub mac_address: Option<String>,
+    /// Required.
+    pub invoice_contact_detail: Option<ContactInput>,
+    /// Required.
+    pub contract_contact_detail: Option<ContactInput>,
+    /// Required.
+    pub invoice_address: Option<AddressInput>,
+}
+
+/// `POST /partner/external-checkout/complete` (CKO-03 direct and home-drop).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckoutRequest {
+    /// The provider (authenticates with its webhook secret).
+    pub service_provider_document_id: Option<String>,
+    /// Plan version to subscribe to.
+    pub plan_version_id: Option<String>,
+    /// `direct` (default) or `home_drop`.
+    pub delivery_mode: Option<String>,
+    /// Required for `direct`, forbidden for `home_drop`.
+    pub location_hash: Option<String>,
+    /// Required for `home_drop`, forbidden for `direct`.
+    pub unit_id: Option<String>,
+    /// The subscriber.
+    pub subscriber: Option<CheckoutSubscriberInput>,
+}
+
+/// `POST /partner/external-checkout/anonymous-complete` (CKO-03 anonymous).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnonymousRequest {
+    /// The provider.
+    pub service_provider_document_id: Option<String>,
+    /// Plan version.
+    pub plan_version_id: Option<String>,
+    /// `direct` (default) or `home_drop`.
+    pub delivery_mode: Option<String>,
+    /// Required for `direct`.
+    pub location_hash: Option<String>,
+    /// Required for `home_drop`.
+    pub unit_id: Option<String>,
+    /// Required; the idempotency key.
+    pub external_subscription_id: Option<String>,
+    /// Optional MAC binding.
+    pub mac_address: Option<String>,
+}
+
+/// `POST /partner/provisioning/provider-initiated` (CKO-04), and one bulk entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionRequest {
+    /// Required.
+    pub plan_version_id: Option<String>,
+    /// Required.
+    pub location_hash: Option<String>,
+    /// Required.
+    pub email: Option<String>,
+    /// Required.
+    pub firstname: Option<String>,
+    /// Required.
+    pub lastname: Option<String>,
+    /// Required.
+    pub street: Option<String>,
+    /// Required.
+    pub housenumber: Option<String>,
+    /// Required.
+    pub postalcode: Option<String>,
+    /// Required.
+    pub city: Option<String>,
+    /// Required.
+    pub province: Option<String>,
+    /// Default `"Canada"`.
+    pub country: Option<String>,
+    /// Optional.
+    pub phonenumber: Option<String>,
+    /// Optional; enables port security.
+    pub mac_address: Option<String>,
+    /// Optional; when given it is the idempotency key (gap G2).
+    pub external_subscription_id: Option<String>,
+}
+
+/// `POST /partner/provisioning/bulk`: at most 100 entries. Entries are kept as JSON so that a
+/// malformed entry fails alone instead of failing the batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    /// The entries (each a [`ProvisionRequest`]).
+    pub subscribers: Vec<serde_json::Value>,
+}
+
+/// `POST /provider/subscribers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberCreateRequest {
+    /// Required.
+    pub email: Option<String>,
+    /// Required.
+    pub firstname: Option<String>,
+    /// Required.
+    pub lastname: Option<String>,
+    /// Optional.
+    pub phonenumber: Option<String>,
+    /// Optional.
+    pub street: Option<String>,
+    /// Optional.
+    pub housenumber: Option<String>,
+    /// Optional.
+    pub postalcode: Option<String>,
+    /// Optional.
+    pub city: Option<String>,
+    /// Optional.
+    pub province: Option<String>,
+    /// Default `"Canada"`.
+    pub country: Option<String>,
+}
+
+/// `PATCH /provider/subscribers/{id}`: only the fields sent change. `email` and `country` are
+/// immutable; unknown fields are rejected when deserialising.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberPatch {
+    /// New first name.
+    pub firstname: Option<String>,
+    /// New last name.
+    pub lastname: Option<String>,
+    /// New phone number.
+    pub phonenumber: Option<String>,
+    /// New street.
+    pub street: Option<String>,
+    /// New house number.
+    pub housenumber: Option<String>,
+    /// New postal code.
+    pub postalcode: Option<String>,
+    /// New city.
+    pub city: Option<String>,
+    /// New province.
+    pub province: Option<String>,
+}
+
+/// Query of `GET /provider/subscribers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberListQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// 1..=100 (default 50).
+    pub page_size: Option<u32>,
+    /// Subscribers having a subscription in this status (case-insensitive).
+    pub status: Option<String>,
+    /// Substring of email, first name or last name.
+    pub search: Option<String>,
+}
+
+/// `POST /provisioning/confirm-install`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmInstallRequest {
+    /// The home-drop subscription.
+    pub subscription_id: Option<String>,
+    /// The switch the technician patched.
+    pub switch_id: Option<String>,
+    /// The port number on that switch.
+    pub port_number: Option<u32>,
+}
+
+/// `POST /subscription/{id}/change-plan`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePlanRequest {
+    /// The new plan version.
+    pub plan_version_id: Option<String>,
+}
