@@ -10,11 +10,15 @@ use anyhow::{Context, ensure};
 use chrono::{Duration, Utc};
 use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
 use kurnl::memory::{InMemoryStore, InMemorySwitch};
-use kurnl::model::{Location, Plan, PlanVersion, Port, PortConfig, PortRef, Switch, WebhookEndpoint};
+use kurnl::model::{
+    Location, Plan, PlanVersion, Port, PortConfig, PortRef, Switch, WebhookEndpoint,
+};
 use kurnl::ports::{DriverRegistry, RandomIds, Store, SystemClock};
 use kurnl::service::{ChangePlanRequest, NewProvider, ProvisionRequest, Service};
+use kurnl::types::{
+    InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, RateLimit, Secret, SwitchId, VlanId,
+};
 use kurnl_core::testkit::RecordingEventSink;
-use kurnl::types::{InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, RateLimit, Secret, SwitchId, VlanId};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -35,21 +39,45 @@ async fn main() -> anyhow::Result<()> {
     };
     service.put_switch(switch.clone()).await?;
     let interface = InterfaceName::parse("GigabitEthernet1/0/12")?;
-    let port = PortRef { switch_id: switch.id, port_number: 12 };
-    service.put_port(Port { port, interface: interface.clone() }).await?;
+    let port = PortRef {
+        switch_id: switch.id,
+        port_number: 12,
+    };
+    service
+        .put_port(Port {
+            port,
+            interface: interface.clone(),
+        })
+        .await?;
     let location = LocationHash::parse("ab12cd34ef")?;
-    service.put_location(Location { hash: location.clone(), port, building_id: None, unit_id: None }).await?;
+    service
+        .put_location(Location {
+            hash: location.clone(),
+            port,
+            building_id: None,
+            unit_id: None,
+        })
+        .await?;
 
     let provider = service
         .put_provider(NewProvider {
             name: "Example ISP".into(),
-            live: WebhookEndpoint { url: Some("https://isp.example/hooks".into()), secret: Some(Secret::new("a-32-character-shared-secret!!!!")) },
+            live: WebhookEndpoint {
+                url: Some("https://isp.example/hooks".into()),
+                secret: Some(Secret::new("a-32-character-shared-secret!!!!")),
+            },
             ..NewProvider::default()
         })
         .await?;
     let api_key = service.issue_api_key(provider.id, false).await?;
     let plan_id = PlanId::new_random();
-    service.put_plan(Plan { id: plan_id, provider_id: provider.id, name: "Fibre".into() }).await?;
+    service
+        .put_plan(Plan {
+            id: plan_id,
+            provider_id: provider.id,
+            name: "Fibre".into(),
+        })
+        .await?;
     let version = |name: &str, vlan: u16, down: u32, up: u32| -> anyhow::Result<PlanVersion> {
         Ok(PlanVersion {
             id: PlanVersionId::new_random(),
@@ -57,7 +85,10 @@ async fn main() -> anyhow::Result<()> {
             provider_id: provider.id,
             name: name.into(),
             vlan: VlanId::new(vlan)?,
-            rate: RateLimit { down: Kbps::new(down)?, up: Kbps::new(up)? },
+            rate: RateLimit {
+                down: Kbps::new(down)?,
+                up: Kbps::new(up)?,
+            },
             effective_from: Utc::now() - Duration::days(1),
             effective_to: None,
         })
@@ -66,7 +97,10 @@ async fn main() -> anyhow::Result<()> {
     let fast = version("Fibre 500", 200, 500_000, 250_000)?;
     service.put_plan_version(basic.clone()).await?;
     service.put_plan_version(fast.clone()).await?;
-    println!("operator: provider {} with plans {} and {}", provider.id, basic.name, fast.name);
+    println!(
+        "operator: provider {} with plans {} and {}",
+        provider.id, basic.name, fast.name
+    );
 
     // --- The background machinery: port jobs and webhooks. ---
     let driver = Arc::new(InMemorySwitch::new());
@@ -78,7 +112,12 @@ async fn main() -> anyhow::Result<()> {
         EngineConfig::default(),
     );
     let sink = Arc::new(RecordingEventSink::new());
-    let dispatcher = OutboxDispatcher::new(Arc::clone(&store), sink.clone(), Arc::new(SystemClock), DeliveryPolicy::kurnl_default());
+    let dispatcher = OutboxDispatcher::new(
+        Arc::clone(&store),
+        sink.clone(),
+        Arc::new(SystemClock),
+        DeliveryPolicy::kurnl_default(),
+    );
     let settle = || async {
         engine.drain().await?;
         while dispatcher.run_once().await? > 0 {}
@@ -92,8 +131,12 @@ async fn main() -> anyhow::Result<()> {
             Some(p) => println!(
                 "   port {interface}: vlan {} rate {} mac {} {}",
                 p.vlan,
-                p.rate.map(|r| format!("{}/{} kbit/s", r.down.get(), r.up.get())).unwrap_or_else(|| "none".into()),
-                p.mac.map(|m| m.to_string()).unwrap_or_else(|| "none".into()),
+                p.rate
+                    .map(|r| format!("{}/{} kbit/s", r.down.get(), r.up.get()))
+                    .unwrap_or_else(|| "none".into()),
+                p.mac
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "none".into()),
                 if p.enabled { "enabled" } else { "DISABLED" }
             ),
             None => println!("   port {interface}: untouched"),
@@ -103,12 +146,17 @@ async fn main() -> anyhow::Result<()> {
             println!("   webhook {}", e.envelope());
         }
         seen = events.len();
-        ensure!(actual == expected, "port state after {step}: expected {expected:?}, got {actual:?}");
+        ensure!(
+            actual == expected,
+            "port state after {step}: expected {expected:?}, got {actual:?}"
+        );
         Ok(())
     };
 
     // --- The provider's side: one CKO-04 call, then the lifecycle. ---
-    let caller = service.authenticate_api_key(Some(api_key.key.expose())).await?;
+    let caller = service
+        .authenticate_api_key(Some(api_key.key.expose()))
+        .await?;
     let request = ProvisionRequest {
         plan_version_id: Some(basic.id.to_string()),
         location_hash: Some(location.to_string()),
@@ -127,8 +175,14 @@ async fn main() -> anyhow::Result<()> {
     println!("provider-initiated: {}", serde_json::to_string(&started)?);
     let replay = service.provider_initiated(&caller, request).await?;
     ensure!(replay == started, "a retried call must return the same ids");
-    let job_id = started.job_id.context("a direct provisioning returns a job")?.to_string();
-    println!("job {job_id}: {}", service.job_status(&caller, &job_id).await?.status);
+    let job_id = started
+        .job_id
+        .context("a direct provisioning returns a job")?
+        .to_string();
+    println!(
+        "job {job_id}: {}",
+        service.job_status(&caller, &job_id).await?.status
+    );
     settle().await?;
     let job = service.job_status(&caller, &job_id).await?;
     ensure!(job.status == "completed", "job ended {}", job.status);
@@ -145,7 +199,15 @@ async fn main() -> anyhow::Result<()> {
     };
     show("provisioned (job completed)", live(&basic, true))?;
 
-    service.change_plan(&caller, &sub, ChangePlanRequest { plan_version_id: Some(fast.id.to_string()) }).await?;
+    service
+        .change_plan(
+            &caller,
+            &sub,
+            ChangePlanRequest {
+                plan_version_id: Some(fast.id.to_string()),
+            },
+        )
+        .await?;
     settle().await?;
     show("plan changed", live(&fast, true))?;
 
@@ -175,6 +237,9 @@ async fn main() -> anyhow::Result<()> {
             ],
         "unexpected webhooks: {names:?}"
     );
-    println!("\nquickstart finished: {} webhooks delivered, all checks passed", names.len());
+    println!(
+        "\nquickstart finished: {} webhooks delivered, all checks passed",
+        names.len()
+    );
     Ok(())
 }

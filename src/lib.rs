@@ -12,7 +12,9 @@
 //!
 //! Start with `examples/quickstart.rs` (`cargo run --example quickstart`).
 
-pub use kurnl_core::{Error, Result, engine, error, lifecycle, memory, model, ports, service, types};
+pub use kurnl_core::{
+    Error, Result, engine, error, lifecycle, memory, model, ports, service, types,
+};
 pub use kurnl_store as store;
 pub use kurnl_switch as switch;
 pub use kurnl_webhook as webhook;

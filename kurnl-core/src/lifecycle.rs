@@ -144,31 +144,59 @@ pub enum TransitionError {
 pub fn transition(state: State, command: Command) -> Result<Transition, TransitionError> {
     use Effect::*;
     use SubscriptionStatus::*;
-    let stay = |s| Ok(Transition { next: s, effects: vec![] });
+    let stay = |s| {
+        Ok(Transition {
+            next: s,
+            effects: vec![],
+        })
+    };
     let go = |s, effects: Vec<Effect>| Ok(Transition { next: s, effects });
     let Some(status) = state.status else {
         return match command {
-            Command::Create { mode: DeliveryMode::Direct } => {
-                go(Active, vec![QueuePortJob(JobAction::Provision, PortIntent::Live), Emit(EventKind::Activated)])
-            }
-            Command::Create { mode: DeliveryMode::HomeDrop } => go(PendingInstall, vec![Emit(EventKind::PendingInstall)]),
+            Command::Create {
+                mode: DeliveryMode::Direct,
+            } => go(
+                Active,
+                vec![
+                    QueuePortJob(JobAction::Provision, PortIntent::Live),
+                    Emit(EventKind::Activated),
+                ],
+            ),
+            Command::Create {
+                mode: DeliveryMode::HomeDrop,
+            } => go(PendingInstall, vec![Emit(EventKind::PendingInstall)]),
             other => Err(TransitionError::NoSubscription { verb: other.verb() }),
         };
     };
-    let refuse = || Err(TransitionError::NotAllowed { status, verb: command.verb() });
+    let refuse = || {
+        Err(TransitionError::NotAllowed {
+            status,
+            verb: command.verb(),
+        })
+    };
     match (status, command) {
         (_, Command::Create { .. }) => Err(TransitionError::AlreadyExists),
 
         (PendingInstall, Command::ConfirmInstall { .. }) => match state.billing {
-            BillingMode::Kurnl => {
-                go(Pending, vec![AssignPort, QueuePortJob(JobAction::Provision, PortIntent::StagedCaptive)])
-            }
+            BillingMode::Kurnl => go(
+                Pending,
+                vec![
+                    AssignPort,
+                    QueuePortJob(JobAction::Provision, PortIntent::StagedCaptive),
+                ],
+            ),
             BillingMode::Provider => go(
                 Active,
-                vec![AssignPort, QueuePortJob(JobAction::Provision, PortIntent::Live), Emit(EventKind::Activated)],
+                vec![
+                    AssignPort,
+                    QueuePortJob(JobAction::Provision, PortIntent::Live),
+                    Emit(EventKind::Activated),
+                ],
             ),
         },
-        (Pending | Active, Command::ConfirmInstall { same_port: true }) if state.has_port => stay(status),
+        (Pending | Active, Command::ConfirmInstall { same_port: true }) if state.has_port => {
+            stay(status)
+        }
         (_, Command::ConfirmInstall { .. }) => refuse(),
 
         (Pending, Command::Activate) => {
@@ -184,21 +212,27 @@ pub fn transition(state: State, command: Command) -> Result<Transition, Transiti
 
         (Cancelled, Command::ChangePlan { .. }) => refuse(),
         (_, Command::ChangePlan { same_version: true }) => stay(status),
-        (Active, Command::ChangePlan { .. }) if state.has_port => {
-            go(Active, vec![RecordPlanVersion, QueuePortJob(JobAction::ChangePlan, PortIntent::Live)])
-        }
+        (Active, Command::ChangePlan { .. }) if state.has_port => go(
+            Active,
+            vec![
+                RecordPlanVersion,
+                QueuePortJob(JobAction::ChangePlan, PortIntent::Live),
+            ],
+        ),
         (_, Command::ChangePlan { .. }) => go(status, vec![RecordPlanVersion]),
 
-        (Active, Command::Suspend) if state.has_port => {
-            go(Suspended, vec![QueuePortJob(JobAction::Suspend, PortIntent::Blocked)])
-        }
+        (Active, Command::Suspend) if state.has_port => go(
+            Suspended,
+            vec![QueuePortJob(JobAction::Suspend, PortIntent::Blocked)],
+        ),
         (Active, Command::Suspend) => go(Suspended, vec![]),
         (Suspended, Command::Suspend) => stay(Suspended),
         (_, Command::Suspend) => refuse(),
 
-        (Suspended, Command::Reactivate) if state.has_port => {
-            go(Active, vec![QueuePortJob(JobAction::Reactivate, PortIntent::Live)])
-        }
+        (Suspended, Command::Reactivate) if state.has_port => go(
+            Active,
+            vec![QueuePortJob(JobAction::Reactivate, PortIntent::Live)],
+        ),
         (Suspended, Command::Reactivate) => go(Active, vec![]),
         (Active, Command::Reactivate) => stay(Active),
         (_, Command::Reactivate) => refuse(),

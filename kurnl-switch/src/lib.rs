@@ -1,1 +1,47 @@
-//! kurnl switch adapter (work in progress).
+//! # kurnl-switch
+//!
+//! Switch drivers for kurnl: [`IosDriver`] (Cisco IOS / IOS-XE Catalyst) and [`JunosDriver`]
+//! (Junos EX, ELS) implement [`kurnl_core::ports::SwitchDriver`] over SSH (russh), and, with
+//! the `sim` feature, [`sim::SwitchSim`] is a real SSH server that emulates both CLIs.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use kurnl_core::ports::DriverRegistry;
+//! use kurnl_switch::{CredentialStore, Credentials, IosDriver, JunosDriver};
+//!
+//! let creds = Arc::new(CredentialStore::new().with("lab", Credentials::password("kurnl", "secret")));
+//! let registry = DriverRegistry::new()
+//!     .with("ios", Arc::new(IosDriver::new(creds.clone())))
+//!     .with("junos", Arc::new(JunosDriver::new(creds)));
+//! # let _ = registry;
+//! ```
+//!
+//! ## What the drivers do
+//! - Connect with the switch's pinned host key (OpenSSH key line or `SHA256:` fingerprint;
+//!   unknown or changed keys are refused with the presented fingerprint, trust on first use
+//!   only with [`SshOptions::trust_on_first_use`]), password, keyboard-interactive or public key.
+//! - Disable paging, then run one line at a time, waiting for its echo and the next prompt,
+//!   and check every reply for the vendor's error strings.
+//! - IOS: read `show running-config interface` before, apply only the differing lines, read
+//!   again after; on a rejected line or a mismatch restore the previous config. One
+//!   `configure terminal` and one `write memory` per batch.
+//! - Junos: `configure private`, read the candidate, set/delete only what differs, `commit
+//!   check`, `commit`; on a rejected line `rollback 0` and replay the other ports; on a failed
+//!   commit `rollback 0` + `exit configuration-mode`.
+
+pub mod cli;
+pub mod credentials;
+mod driver;
+pub mod ios;
+pub mod junos;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod template;
+pub mod transport;
+
+pub use credentials::{CredentialResolver, CredentialStore, Credentials};
+pub use driver::DEFAULT_GLOBAL_SESSIONS;
+pub use ios::IosDriver;
+pub use junos::JunosDriver;
+pub use template::{IosTemplates, JunosTemplates};
+pub use transport::{KnownHosts, SshOptions, fingerprint, legacy_preferred};

@@ -28,7 +28,9 @@ impl Backoff {
         if failed_attempts == 0 || failed_attempts >= self.max_attempts {
             return None;
         }
-        let exp = self.factor.powi(i32::try_from(failed_attempts - 1).unwrap_or(i32::MAX));
+        let exp = self
+            .factor
+            .powi(i32::try_from(failed_attempts - 1).unwrap_or(i32::MAX));
         let secs = (self.initial.as_secs_f64() * exp).min(self.max.as_secs_f64());
         Some(Duration::from_secs_f64(secs))
     }
@@ -40,7 +42,9 @@ impl Backoff {
             return Some(base);
         }
         let spread = rand::thread_rng().gen_range(-self.jitter..=self.jitter);
-        Some(Duration::from_secs_f64((base.as_secs_f64() * (1.0 + spread)).max(0.0)))
+        Some(Duration::from_secs_f64(
+            (base.as_secs_f64() * (1.0 + spread)).max(0.0),
+        ))
     }
 }
 
@@ -50,7 +54,13 @@ mod tests {
 
     #[test]
     fn grows_then_caps_then_stops() {
-        let b = Backoff { max_attempts: 5, initial: Duration::from_secs(2), factor: 4.0, max: Duration::from_secs(30), jitter: 0.0 };
+        let b = Backoff {
+            max_attempts: 5,
+            initial: Duration::from_secs(2),
+            factor: 4.0,
+            max: Duration::from_secs(30),
+            jitter: 0.0,
+        };
         assert_eq!(b.base_delay(0), None);
         assert_eq!(b.delay(1), Some(Duration::from_secs(2)));
         assert_eq!(b.delay(2), Some(Duration::from_secs(8)));
@@ -61,7 +71,13 @@ mod tests {
 
     #[test]
     fn jitter_stays_within_bounds() {
-        let b = Backoff { max_attempts: 3, initial: Duration::from_secs(10), factor: 2.0, max: Duration::from_secs(60), jitter: 0.2 };
+        let b = Backoff {
+            max_attempts: 3,
+            initial: Duration::from_secs(10),
+            factor: 2.0,
+            max: Duration::from_secs(60),
+            jitter: 0.2,
+        };
         for _ in 0..200 {
             let d = b.delay(1).unwrap().as_secs_f64();
             assert!((8.0..=12.0).contains(&d), "{d}");

@@ -1,1 +1,690 @@
-//! Outbox dispatcher (being written).
+//! The outbox dispatcher: delivers stored events through an [`EventSink`] on a retry schedule,
+//! recording every attempt in the store.
+//!
+//! Delivery is at least once and durable: the store holds each event's state, attempt count and
+//! next-attempt time, events are leased while being delivered (a crashed process's leases expire
+//! and another dispatcher picks the events up), and a new dispatcher on the same store simply
+//! carries on where the last one stopped.
+//!
+//! ```
+//! use std::time::Duration;
+//! use kurnl_core::engine::DeliveryPolicy;
+//!
+//! // kurnl's documented policy (gap G8): 3 attempts, 2 s then 8 s, 15 s per attempt.
+//! let policy = DeliveryPolicy::kurnl_default().without_jitter();
+//! assert_eq!(policy.schedule.max_attempts(), 3);
+//! assert_eq!(policy.schedule.delay_after(1), Some(Duration::from_secs(2)));
+//! assert_eq!(policy.schedule.delay_after(2), Some(Duration::from_secs(8)));
+//! assert_eq!(policy.schedule.delay_after(3), None);
+//!
+//! // The Standard Webhooks schedule: 8 attempts over about 28 hours.
+//! let long = DeliveryPolicy::standard_webhooks();
+//! assert_eq!(long.schedule.max_attempts(), 8);
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::future::{BoxFuture, FutureExt};
+use futures::stream::{FuturesUnordered, StreamExt};
+use rand::Rng;
+
+use super::Backoff;
+use crate::model::{DeliveryAttempt, DeliveryStatus, Event, Provider};
+use crate::ports::{
+    Clock, DeliveryNext, DeliveryRecord, EventClaim, EventQuery, EventSink, EventWithAttempts,
+    SinkOutcome, SinkReport, Store, StoreError, default_lease,
+};
+use crate::types::{EventId, ProviderId};
+
+/// When to try again after a failed attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    /// Exponential back-off with a ceiling and jitter ([`Backoff`]).
+    Exponential(Backoff),
+    /// An explicit list of delays: `delays[n - 1]` is the wait after the `n`-th failed attempt,
+    /// so there are `delays.len() + 1` attempts in total. Each delay is spread by `± jitter`
+    /// (a fraction, 0..=1).
+    Fixed {
+        /// Waits between attempts.
+        delays: Vec<Duration>,
+        /// Random spread as a fraction of each delay (0.0 = none).
+        jitter: f64,
+    },
+}
+
+impl Schedule {
+    /// Attempts in total, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        match self {
+            Self::Exponential(b) => b.max_attempts,
+            Self::Fixed { delays, .. } => u32::try_from(delays.len())
+                .unwrap_or(u32::MAX)
+                .saturating_add(1),
+        }
+    }
+
+    /// Wait after `failed_attempts` failures, without jitter; `None` when no attempt is left.
+    pub fn delay_after(&self, failed_attempts: u32) -> Option<Duration> {
+        match self {
+            Self::Exponential(b) => b.base_delay(failed_attempts),
+            Self::Fixed { delays, .. } => {
+                let index = usize::try_from(failed_attempts.checked_sub(1)?).ok()?;
+                delays.get(index).copied()
+            }
+        }
+    }
+
+    /// Wait after `failed_attempts` failures with jitter applied; `None` when no attempt is left.
+    pub fn jittered_delay_after(&self, failed_attempts: u32) -> Option<Duration> {
+        match self {
+            Self::Exponential(b) => b.delay(failed_attempts),
+            Self::Fixed { jitter, .. } => {
+                let base = self.delay_after(failed_attempts)?;
+                Some(spread(base, *jitter))
+            }
+        }
+    }
+
+    /// The same schedule without random spread (for tests and reproducible runs).
+    pub fn without_jitter(self) -> Self {
+        match self {
+            Self::Exponential(b) => Self::Exponential(Backoff { jitter: 0.0, ..b }),
+            Self::Fixed { delays, .. } => Self::Fixed {
+                delays,
+                jitter: 0.0,
+            },
+        }
+    }
+
+    /// Sum of all waits without jitter: how long an event is retried before it fails.
+    pub fn total_span(&self) -> Duration {
+        (1..self.max_attempts())
+            .filter_map(|n| self.delay_after(n))
+            .sum()
+    }
+}
+
+fn spread(base: Duration, jitter: f64) -> Duration {
+    if jitter <= 0.0 || base.is_zero() {
+        return base;
+    }
+    let jitter = jitter.min(1.0);
+    let factor = 1.0 + rand::thread_rng().gen_range(-jitter..=jitter);
+    Duration::from_secs_f64((base.as_secs_f64() * factor).max(0.0))
+}
+
+/// How outbox events are retried: the schedule between attempts and the time one attempt may
+/// take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryPolicy {
+    /// Waits between attempts, and how many attempts there are.
+    pub schedule: Schedule,
+    /// Upper bound on one attempt; the dispatcher counts a slower attempt as a retryable
+    /// failure. Sinks should use the same timeout for their own I/O.
+    pub timeout: Duration,
+}
+
+impl DeliveryPolicy {
+    /// Spread applied to the presets' delays (±10 %), so that a receiver coming back from an
+    /// outage is not hit by every retry at the same instant.
+    pub const DEFAULT_JITTER: f64 = 0.1;
+
+    /// kurnl's documented policy, as resolved in gap G8: 3 attempts in total, waiting 2 s after
+    /// the first failure and `min(2 s × 4^(n-1), 30 s)` after the n-th (so 2 s, then 8 s),
+    /// 15 s per attempt, ±10 % jitter.
+    pub fn kurnl_default() -> Self {
+        Self {
+            schedule: Schedule::Exponential(Backoff {
+                max_attempts: 3,
+                initial: Duration::from_secs(2),
+                factor: 4.0,
+                max: Duration::from_secs(30),
+                jitter: Self::DEFAULT_JITTER,
+            }),
+            timeout: Duration::from_secs(15),
+        }
+    }
+
+    /// The Standard Webhooks schedule: an attempt immediately, then after 5 s, 5 min, 30 min,
+    /// 2 h, 5 h, 10 h and 10 h (8 attempts over about 28 hours), 15 s per attempt, ±10 % jitter.
+    pub fn standard_webhooks() -> Self {
+        const MIN: u64 = 60;
+        const HOUR: u64 = 3600;
+        let delays = [
+            5,
+            5 * MIN,
+            30 * MIN,
+            2 * HOUR,
+            5 * HOUR,
+            10 * HOUR,
+            10 * HOUR,
+        ]
+        .map(Duration::from_secs)
+        .to_vec();
+        Self {
+            schedule: Schedule::Fixed {
+                delays,
+                jitter: Self::DEFAULT_JITTER,
+            },
+            timeout: Duration::from_secs(15),
+        }
+    }
+
+    /// The same policy without random spread.
+    pub fn without_jitter(self) -> Self {
+        Self {
+            schedule: self.schedule.without_jitter(),
+            ..self
+        }
+    }
+
+    /// The same policy with another per-attempt timeout.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Self { timeout, ..self }
+    }
+
+    /// What to do after attempt number `attempt` (1-based) ended with `report`, at `now`.
+    ///
+    /// Acknowledged events are delivered; rejected ones fail at once; retryable ones are tried
+    /// again after the schedule's delay or the receiver's `Retry-After`, whichever is longer,
+    /// and fail when no attempt is left.
+    pub fn next_step(&self, attempt: u32, report: &SinkReport, now: DateTime<Utc>) -> DeliveryNext {
+        match &report.outcome {
+            SinkOutcome::Acknowledged => DeliveryNext::Delivered,
+            SinkOutcome::Rejected => DeliveryNext::Failed,
+            SinkOutcome::Retryable { retry_after } => {
+                match self.schedule.jittered_delay_after(attempt) {
+                    None => DeliveryNext::Failed,
+                    Some(delay) => {
+                        let wait = retry_after.map_or(delay, |ra| ra.max(delay));
+                        let wait =
+                            chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                        DeliveryNext::RetryAt(
+                            now.checked_add_signed(wait)
+                                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        Self::kurnl_default()
+    }
+}
+
+/// Tuning of an [`OutboxDispatcher`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatcherConfig {
+    /// Events claimed per round.
+    pub batch_size: u32,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// Wait between rounds when nothing was due (the [`OutboxDispatcher::run`] loop).
+    pub poll_interval: Duration,
+    /// How long a claimed event stays leased, so that no other dispatcher attempts it at the
+    /// same time. Raised when shorter than `timeout × (⌈batch_size / concurrency⌉ + 1)`.
+    pub lease: chrono::Duration,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 100,
+            concurrency: 32,
+            poll_interval: Duration::from_secs(1),
+            lease: default_lease(),
+        }
+    }
+}
+
+/// Delivers the outbox: claims due events, hands each to the [`EventSink`] and records the
+/// attempt and the event's next state in the [`Store`].
+///
+/// Several dispatchers (threads or processes) may share one store: claims are leased, so an
+/// event is attempted by one dispatcher at a time, and an attempt cut short by a crash is made
+/// again once its lease expires (at-least-once delivery: receivers deduplicate on the event
+/// id, the `webhook-id` header).
+///
+/// ```no_run
+/// # async fn demo(
+/// #     store: std::sync::Arc<dyn kurnl_core::ports::Store>,
+/// #     sink: std::sync::Arc<dyn kurnl_core::ports::EventSink>,
+/// # ) {
+/// use std::sync::Arc;
+/// use kurnl_core::engine::{DeliveryPolicy, OutboxDispatcher};
+/// use kurnl_core::ports::SystemClock;
+///
+/// let dispatcher = OutboxDispatcher::new(store, sink, Arc::new(SystemClock), DeliveryPolicy::kurnl_default());
+/// let (stop, stopped) = tokio::sync::watch::channel(false);
+/// let task = tokio::spawn(dispatcher.run(stopped));
+/// // ... later
+/// let _ = stop.send(true);
+/// let _ = task.await;
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OutboxDispatcher {
+    store: Arc<dyn Store>,
+    sink: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+    policy: DeliveryPolicy,
+    config: DispatcherConfig,
+}
+
+impl OutboxDispatcher {
+    /// A dispatcher with the default [`DispatcherConfig`].
+    pub fn new(
+        store: Arc<dyn Store>,
+        sink: Arc<dyn EventSink>,
+        clock: Arc<dyn Clock>,
+        policy: DeliveryPolicy,
+    ) -> Self {
+        Self {
+            store,
+            sink,
+            clock,
+            policy,
+            config: DispatcherConfig::default(),
+        }
+    }
+
+    /// Replaces the tuning.
+    pub fn with_config(mut self, config: DispatcherConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> &DeliveryPolicy {
+        &self.policy
+    }
+
+    /// The tuning.
+    pub fn config(&self) -> &DispatcherConfig {
+        &self.config
+    }
+
+    /// The lease for a claim: the configured one, but at least long enough for every claimed
+    /// event to be attempted under it (`timeout × (⌈batch / concurrency⌉ + 1)`), so that no
+    /// other dispatcher takes an event over while it still waits for a slot.
+    fn lease(&self) -> chrono::Duration {
+        let concurrency = u32::try_from(self.config.concurrency.max(1)).unwrap_or(u32::MAX);
+        let waves = self
+            .config
+            .batch_size
+            .max(1)
+            .div_ceil(concurrency)
+            .saturating_add(1);
+        let floor = chrono::Duration::from_std(self.policy.timeout.saturating_mul(waves))
+            .unwrap_or(chrono::Duration::MAX);
+        self.config.lease.max(floor)
+    }
+
+    async fn claim(&self, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let claim = EventClaim {
+            now: self.clock.now(),
+            lease: self.lease(),
+            limit,
+        };
+        self.store.claim_events(&claim).await
+    }
+
+    /// One round: claims up to `batch_size` due events, attempts each once (up to
+    /// `concurrency` at a time) and records the attempts. Returns how many events were
+    /// attempted.
+    ///
+    /// # Errors
+    /// Only a failure to claim is returned. A failure to look up a provider or to record an
+    /// attempt is logged; the event's lease then expires and it is attempted again, so nothing
+    /// is lost.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let events = self.claim(self.config.batch_size.max(1)).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let providers = self.load_providers(&events).await;
+        let count = events.len();
+        futures::stream::iter(events)
+            .map(|event| {
+                let provider = providers.get(&event.provider_id).cloned();
+                self.attempt(event, provider)
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .for_each(|()| async {})
+            .await;
+        Ok(count)
+    }
+
+    /// Looks each distinct provider up once. `None` for a missing provider; a lookup error
+    /// leaves the provider out of the map (its events are skipped this round).
+    async fn load_providers(&self, events: &[Event]) -> HashMap<ProviderId, Option<Arc<Provider>>> {
+        let mut providers = HashMap::new();
+        for event in events {
+            if providers.contains_key(&event.provider_id) {
+                continue;
+            }
+            match self.store.get_provider(event.provider_id).await {
+                Ok(found) => {
+                    providers.insert(event.provider_id, found.map(Arc::new));
+                }
+                Err(error) => {
+                    tracing::warn!(provider = %event.provider_id, %error, "outbox: provider lookup failed; retrying after the lease");
+                }
+            }
+        }
+        providers
+    }
+
+    async fn attempt(&self, event: Event, provider: Option<Option<Arc<Provider>>>) {
+        let Some(lease) = event.lease else {
+            tracing::warn!(event = %event.id, "outbox: claimed event carries no lease; skipped");
+            return;
+        };
+        let Some(provider) = provider else {
+            // Lookup failed: leave the event leased; it comes back when the lease expires.
+            return;
+        };
+        let attempt = event.attempts.saturating_add(1);
+        let at = self.clock.now();
+        let started = Instant::now();
+        let report = match provider {
+            None => SinkReport {
+                outcome: SinkOutcome::Rejected,
+                status_code: None,
+                error: Some("provider not found".into()),
+            },
+            Some(provider) => match tokio::time::timeout(
+                self.policy.timeout,
+                self.sink.deliver(&event, &provider),
+            )
+            .await
+            {
+                Ok(report) => report,
+                Err(_) => SinkReport {
+                    outcome: SinkOutcome::Retryable { retry_after: None },
+                    status_code: None,
+                    error: Some(format!(
+                        "timed out after {} ms",
+                        self.policy.timeout.as_millis()
+                    )),
+                },
+            },
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let next = self.policy.next_step(attempt, &report, self.clock.now());
+        match next {
+            DeliveryNext::Delivered => {
+                tracing::debug!(event = %event.id, attempt, status = ?report.status_code, latency_ms, "outbox: delivered");
+            }
+            DeliveryNext::RetryAt(when) => tracing::info!(
+                event = %event.id, attempt, status = ?report.status_code, latency_ms, error = ?report.error,
+                retry_at = %when, "outbox: attempt failed; will retry"
+            ),
+            DeliveryNext::Failed => tracing::warn!(
+                event = %event.id, attempt, status = ?report.status_code, latency_ms, error = ?report.error,
+                "outbox: delivery failed; replayable"
+            ),
+        }
+        let record = DeliveryRecord {
+            lease,
+            attempt: DeliveryAttempt {
+                event_id: event.id,
+                attempt,
+                at,
+                status_code: report.status_code,
+                latency_ms,
+                error: report.error,
+            },
+            next,
+        };
+        match self.store.record_delivery(event.id, &record).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost) => {
+                tracing::warn!(event = %event.id, attempt, "outbox: lease lost before the attempt was recorded");
+            }
+            Err(error) => {
+                tracing::warn!(event = %event.id, attempt, %error, "outbox: recording the attempt failed; retrying after the lease");
+            }
+        }
+    }
+
+    /// Delivers continuously until `shutdown` turns `true` (or its sender is dropped).
+    ///
+    /// Unlike repeated [`OutboxDispatcher::run_once`] rounds, the loop does not wait for a
+    /// whole batch: it keeps up to `concurrency` attempts in flight and claims more events as
+    /// slots free up, so one slow receiver does not hold back the others' deliveries. When
+    /// nothing is due it polls every `poll_interval`. On shutdown it claims nothing more and
+    /// finishes (and records) the attempts in flight before returning.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let slots = this.config.concurrency.max(1);
+        let batch = usize::try_from(this.config.batch_size.max(1)).unwrap_or(usize::MAX);
+        // Claim again once a quarter of the slots are free (or all of them), to batch claims.
+        let refill_at = (slots / 4).max(1);
+        let mut in_flight: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let free = slots - in_flight.len();
+            let mut more_due = false;
+            if free >= refill_at || in_flight.is_empty() {
+                let limit = free.min(batch);
+                match this.claim(u32::try_from(limit).unwrap_or(u32::MAX)).await {
+                    Ok(events) => {
+                        more_due = events.len() >= limit;
+                        let providers = this.load_providers(&events).await;
+                        for event in events {
+                            let provider = providers.get(&event.provider_id).cloned();
+                            let this = Arc::clone(&this);
+                            in_flight
+                                .push(Box::pin(async move { this.attempt(event, provider).await }));
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "outbox: claiming events failed"),
+                }
+            }
+            if more_due && in_flight.len() < slots {
+                continue;
+            }
+            let full = in_flight.len() >= slots;
+            tokio::select! {
+                Some(()) = in_flight.next(), if !in_flight.is_empty() => {
+                    // Collect whatever else finished meanwhile before claiming again.
+                    while let Some(Some(())) = in_flight.next().now_or_never() {}
+                }
+                () = tokio::time::sleep(this.config.poll_interval), if !full => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        while in_flight.next().await.is_some() {}
+    }
+
+    /// Puts one event of `provider` (delivered or failed) back to pending, due now, with its
+    /// attempt counter reset; its attempt log is kept.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown event or another provider's.
+    pub async fn replay(&self, provider: ProviderId, event: EventId) -> Result<(), StoreError> {
+        self.store
+            .replay_event(provider, event, self.clock.now())
+            .await
+    }
+
+    /// Replays every failed event of `provider` created at or after `since`; returns how many.
+    ///
+    /// # Errors
+    /// The first store error; events replayed before it stay replayed.
+    pub async fn replay_failed_since(
+        &self,
+        provider: ProviderId,
+        since: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        const PAGE: u32 = 500;
+        let mut replayed = HashSet::new();
+        loop {
+            let query = EventQuery {
+                provider_id: provider,
+                since: Some(since),
+                status: Some(DeliveryStatus::Failed),
+                limit: PAGE,
+            };
+            let page = self.store.list_events(&query).await?;
+            let fresh: Vec<EventId> = page
+                .iter()
+                .map(|e| e.id)
+                .filter(|id| !replayed.contains(id))
+                .collect();
+            if fresh.is_empty() {
+                break;
+            }
+            let now = self.clock.now();
+            for id in fresh {
+                self.store.replay_event(provider, id, now).await?;
+                replayed.insert(id);
+            }
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        Ok(replayed.len())
+    }
+
+    /// An event of `provider` with its attempt log (time, status, latency, error of each).
+    ///
+    /// # Errors
+    /// A store error.
+    pub async fn delivery_log(
+        &self,
+        provider: ProviderId,
+        event: EventId,
+    ) -> Result<Option<EventWithAttempts>, StoreError> {
+        self.store.get_event(provider, event).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(outcome: SinkOutcome) -> SinkReport {
+        SinkReport {
+            outcome,
+            status_code: None,
+            error: None,
+        }
+    }
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(20_000)
+    }
+
+    #[test]
+    fn kurnl_default_matches_gap_g8() {
+        let p = DeliveryPolicy::kurnl_default().without_jitter();
+        assert_eq!(p.timeout, Duration::from_secs(15));
+        assert_eq!(p.schedule.max_attempts(), 3);
+        assert_eq!(p.schedule.delay_after(1), Some(Duration::from_secs(2)));
+        assert_eq!(p.schedule.delay_after(2), Some(Duration::from_secs(8)));
+        assert_eq!(p.schedule.delay_after(3), None);
+        assert_eq!(p.schedule.total_span(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn standard_webhooks_schedule() {
+        let p = DeliveryPolicy::standard_webhooks().without_jitter();
+        assert_eq!(p.schedule.max_attempts(), 8);
+        assert_eq!(p.schedule.delay_after(0), None);
+        assert_eq!(p.schedule.delay_after(1), Some(Duration::from_secs(5)));
+        assert_eq!(p.schedule.delay_after(2), Some(Duration::from_secs(300)));
+        assert_eq!(p.schedule.delay_after(7), Some(Duration::from_secs(36_000)));
+        assert_eq!(p.schedule.delay_after(8), None);
+        assert_eq!(
+            p.schedule.total_span(),
+            Duration::from_secs(5 + 300 + 1800 + 7200 + 18_000 + 72_000)
+        );
+    }
+
+    #[test]
+    fn fixed_jitter_stays_within_bounds() {
+        let s = DeliveryPolicy::standard_webhooks().schedule;
+        for _ in 0..200 {
+            let d = s
+                .jittered_delay_after(2)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or_default();
+            assert!((270.0..=330.0).contains(&d), "{d}");
+        }
+    }
+
+    #[test]
+    fn next_step_classification() {
+        let p = DeliveryPolicy::kurnl_default().without_jitter();
+        let now = t0();
+        assert_eq!(
+            p.next_step(1, &report(SinkOutcome::Acknowledged), now),
+            DeliveryNext::Delivered
+        );
+        assert_eq!(
+            p.next_step(1, &report(SinkOutcome::Rejected), now),
+            DeliveryNext::Failed
+        );
+        let retry = report(SinkOutcome::Retryable { retry_after: None });
+        assert_eq!(
+            p.next_step(1, &retry, now),
+            DeliveryNext::RetryAt(now + chrono::Duration::seconds(2))
+        );
+        assert_eq!(
+            p.next_step(2, &retry, now),
+            DeliveryNext::RetryAt(now + chrono::Duration::seconds(8))
+        );
+        assert_eq!(p.next_step(3, &retry, now), DeliveryNext::Failed);
+    }
+
+    #[test]
+    fn retry_after_wins_when_longer() {
+        let p = DeliveryPolicy::kurnl_default().without_jitter();
+        let now = t0();
+        let long = report(SinkOutcome::Retryable {
+            retry_after: Some(Duration::from_secs(120)),
+        });
+        assert_eq!(
+            p.next_step(1, &long, now),
+            DeliveryNext::RetryAt(now + chrono::Duration::seconds(120))
+        );
+        let short = report(SinkOutcome::Retryable {
+            retry_after: Some(Duration::from_secs(1)),
+        });
+        assert_eq!(
+            p.next_step(1, &short, now),
+            DeliveryNext::RetryAt(now + chrono::Duration::seconds(2))
+        );
+        // No attempt left: Retry-After does not extend the schedule.
+        assert_eq!(p.next_step(3, &long, now), DeliveryNext::Failed);
+    }
+
+    #[test]
+    fn policy_presets_are_distinct() {
+        assert_ne!(
+            DeliveryPolicy::default(),
+            DeliveryPolicy::standard_webhooks()
+        );
+        assert_eq!(
+            DeliveryPolicy::default()
+                .with_timeout(Duration::from_secs(3))
+                .timeout,
+            Duration::from_secs(3)
+        );
+    }
+}

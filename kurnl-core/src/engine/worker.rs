@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use super::Backoff;
 use crate::model::{EventData, Job, NewEvent, Switch};
 use crate::ports::{
-    ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator, JobOutcome, JobResult,
-    PortChange, PortResult, Store, StoreError,
+    ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator,
+    JobOutcome, JobResult, PortChange, PortResult, Store, StoreError,
 };
 use crate::types::EventId;
 
@@ -90,7 +90,13 @@ impl ProvisioningEngine {
         ids: Arc<dyn IdGenerator>,
         config: EngineConfig,
     ) -> Self {
-        Self { store, drivers, clock, ids, config }
+        Self {
+            store,
+            drivers,
+            clock,
+            ids,
+            config,
+        }
     }
 
     /// The configuration.
@@ -104,7 +110,10 @@ impl ProvisioningEngine {
     /// Store failures; driver failures are recorded on the jobs instead.
     pub async fn run_once(&self) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
-        let mut report = TickReport { reaped: self.store.reap_expired_leases(now).await?, ..TickReport::default() };
+        let mut report = TickReport {
+            reaped: self.store.reap_expired_leases(now).await?,
+            ..TickReport::default()
+        };
         let request = ClaimRequest {
             worker: self.config.worker.clone(),
             now,
@@ -123,12 +132,21 @@ impl ProvisioningEngine {
                 JobResult::Failed { .. } => report.failed += 1,
             }
         }
-        match self.store.finish_jobs(claim.lease, outcomes, self.clock.now()).await {
+        match self
+            .store
+            .finish_jobs(claim.lease, outcomes, self.clock.now())
+            .await
+        {
             // Another worker reclaimed the jobs after our lease expired; it will redo them and
             // drivers converge, so nothing is lost.
             Err(StoreError::LeaseLost) => {
                 tracing::warn!(switch = %claim.switch_id, "lease lost before finishing; jobs left to their new holder");
-                Ok(TickReport { completed: 0, retried: 0, failed: 0, ..report })
+                Ok(TickReport {
+                    completed: 0,
+                    retried: 0,
+                    failed: 0,
+                    ..report
+                })
             }
             Err(e) => Err(e),
             Ok(()) => Ok(report),
@@ -188,7 +206,13 @@ impl ProvisioningEngine {
 
     async fn execute(&self, claim: &ClaimedJobs) -> Vec<JobOutcome> {
         let (sandbox, live): (Vec<&Job>, Vec<&Job>) = claim.jobs.iter().partition(|j| j.sandbox);
-        let mut results: Vec<PortResult> = sandbox.iter().map(|j| PortResult { job_id: j.id, outcome: Ok(()) }).collect();
+        let mut results: Vec<PortResult> = sandbox
+            .iter()
+            .map(|j| PortResult {
+                job_id: j.id,
+                outcome: Ok(()),
+            })
+            .collect();
         if !live.is_empty() {
             results.extend(self.apply_live(claim, &live).await);
         }
@@ -196,16 +220,30 @@ impl ProvisioningEngine {
             .jobs
             .iter()
             .map(|job| {
-                let outcome = results.iter().find(|r| r.job_id == job.id).map(|r| r.outcome.clone()).unwrap_or_else(|| {
-                    Err(DriverError::transient(DriverErrorKind::Protocol, "driver returned no result for this port"))
-                });
+                let outcome = results
+                    .iter()
+                    .find(|r| r.job_id == job.id)
+                    .map(|r| r.outcome.clone())
+                    .unwrap_or_else(|| {
+                        Err(DriverError::transient(
+                            DriverErrorKind::Protocol,
+                            "driver returned no result for this port",
+                        ))
+                    });
                 self.outcome_for(job, outcome)
             })
             .collect()
     }
 
     async fn apply_live(&self, claim: &ClaimedJobs, jobs: &[&Job]) -> Vec<PortResult> {
-        let fail_all = |e: DriverError| jobs.iter().map(|j| PortResult { job_id: j.id, outcome: Err(e.clone()) }).collect();
+        let fail_all = |e: DriverError| {
+            jobs.iter()
+                .map(|j| PortResult {
+                    job_id: j.id,
+                    outcome: Err(e.clone()),
+                })
+                .collect()
+        };
         let switch: Switch = match self.store.get_switch(claim.switch_id).await {
             Ok(Some(s)) => s,
             Ok(None) => {
@@ -214,7 +252,12 @@ impl ProvisioningEngine {
                     format!("switch {} is not in the inventory", claim.switch_id),
                 ));
             }
-            Err(e) => return fail_all(DriverError::transient(DriverErrorKind::Configuration, e.to_string())),
+            Err(e) => {
+                return fail_all(DriverError::transient(
+                    DriverErrorKind::Configuration,
+                    e.to_string(),
+                ));
+            }
         };
         let driver = match self.drivers.driver_for(&switch) {
             Ok(d) => d,
@@ -222,17 +265,25 @@ impl ProvisioningEngine {
         };
         let changes: Vec<PortChange> = jobs
             .iter()
-            .map(|j| PortChange { job_id: j.id, interface: j.interface.clone(), desired: j.desired.clone() })
+            .map(|j| PortChange {
+                job_id: j.id,
+                interface: j.interface.clone(),
+                desired: j.desired.clone(),
+            })
             .collect();
         let heartbeat = self.spawn_heartbeat(claim);
-        let applied = tokio::time::timeout(self.config.apply_timeout, driver.apply(&switch, &changes)).await;
+        let applied =
+            tokio::time::timeout(self.config.apply_timeout, driver.apply(&switch, &changes)).await;
         heartbeat.abort();
         match applied {
             Ok(Ok(results)) => results,
             Ok(Err(e)) => fail_all(e),
             Err(_) => fail_all(DriverError::transient(
                 DriverErrorKind::Timeout,
-                format!("session did not finish within {:?}", self.config.apply_timeout),
+                format!(
+                    "session did not finish within {:?}",
+                    self.config.apply_timeout
+                ),
             )),
         }
     }
@@ -242,7 +293,10 @@ impl ProvisioningEngine {
         let clock = Arc::clone(&self.clock);
         let lease = claim.lease;
         let length = self.config.lease;
-        let every = (length / 3).to_std().unwrap_or(StdDuration::from_secs(10)).max(StdDuration::from_millis(50));
+        let every = (length / 3)
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(10))
+            .max(StdDuration::from_millis(50));
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
@@ -264,14 +318,24 @@ impl ProvisioningEngine {
         };
         let result = match outcome {
             Ok(()) => JobResult::Completed {
-                events: vec![event(EventData::ProvisioningCompleted { job_id: job.id, subscription_id: job.subscription_id })],
+                events: vec![event(EventData::ProvisioningCompleted {
+                    job_id: job.id,
+                    subscription_id: job.subscription_id,
+                })],
             },
             Err(e) => {
-                let retry_in = if e.retryable { self.config.backoff.delay(job.attempts) } else { None };
+                let retry_in = if e.retryable {
+                    self.config.backoff.delay(job.attempts)
+                } else {
+                    None
+                };
                 match retry_in.and_then(|d| Duration::from_std(d).ok()) {
                     Some(delay) => {
                         tracing::info!(job = %job.id, attempt = job.attempts, error = %e, "port job will be retried");
-                        JobResult::Retry { at: now + delay, error: e.to_string() }
+                        JobResult::Retry {
+                            at: now + delay,
+                            error: e.to_string(),
+                        }
                     }
                     None => {
                         tracing::warn!(job = %job.id, attempt = job.attempts, error = %e, "port job failed");
@@ -287,6 +351,9 @@ impl ProvisioningEngine {
                 }
             }
         };
-        JobOutcome { job_id: job.id, result }
+        JobOutcome {
+            job_id: job.id,
+            result,
+        }
     }
 }

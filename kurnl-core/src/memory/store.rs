@@ -1,5 +1,342 @@
-//! Placeholder: the in-memory store is being written.
+//! The in-memory reference implementation of the [`Store`] port.
+//!
+//! All state sits behind one mutex and every method takes it exactly once, so each call is
+//! atomic and linearisable: [`Store::commit`] validates the whole [`WriteSet`] before it applies
+//! any of it, which is how a conflict writes nothing.
 
-/// The reference [`Store`](crate::ports::Store) (being written).
-#[derive(Debug, Default)]
-pub struct InMemoryStore;
+mod batches;
+mod commit;
+mod outbox;
+mod queue;
+mod reads;
+mod state;
+
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan,
+    PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+};
+use crate::ports::{
+    BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
+    EventWithAttempts, JobOutcome, Page, Store, StoreError, SubscriberQuery, WriteSet,
+};
+use crate::types::{
+    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
+    SubscriberId, SubscriptionId, SwitchId, UnitId,
+};
+use state::State;
+
+/// The reference [`Store`]: everything in process memory, nothing persisted.
+///
+/// It enforces the whole contract of the trait (uniqueness among live subscriptions, revision
+/// checks, per-port job order, per-switch session limits, leases, event sequences) and passes
+/// the conformance suite (`kurnl_core::store_conformance_tests!`). Use it in tests, examples and
+/// single-process sandboxes.
+///
+/// ```
+/// use kurnl_core::memory::InMemoryStore;
+/// use kurnl_core::ports::Store;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = InMemoryStore::new();
+/// assert!(store.list_switches().await.unwrap().is_empty());
+/// # });
+/// ```
+pub struct InMemoryStore {
+    state: Mutex<State>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Runs `f` under the lock. A poisoned lock (a panic while holding it) is reported as a
+    /// backend error rather than trusting half-applied state.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut guard: MutexGuard<'_, State> = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::backend("in-memory store lock poisoned"))?;
+        f(&mut guard)
+    }
+}
+
+impl Default for InMemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for InMemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemoryStore").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Store for InMemoryStore {
+    async fn put_provider(&self, provider: &Provider) -> Result<(), StoreError> {
+        self.with(|s| s.put_provider(provider))
+    }
+
+    async fn get_provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError> {
+        self.with(|s| Ok(s.providers.get(&id).cloned()))
+    }
+
+    async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.with(|s| s.put_api_key(key))
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.with(|s| Ok(s.find_api_key(key_hash)))
+    }
+
+    async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.with(|s| s.revoke_api_key(id, at))
+    }
+
+    async fn put_plan(&self, plan: &Plan) -> Result<(), StoreError> {
+        self.with(|s| s.put_plan(plan))
+    }
+
+    async fn put_plan_version(&self, version: &PlanVersion) -> Result<(), StoreError> {
+        self.with(|s| s.put_plan_version(version))
+    }
+
+    async fn get_plan_version(&self, id: PlanVersionId) -> Result<Option<PlanVersion>, StoreError> {
+        self.with(|s| Ok(s.plan_versions.get(&id).cloned()))
+    }
+
+    async fn list_plan_versions(
+        &self,
+        provider: ProviderId,
+    ) -> Result<Vec<PlanVersion>, StoreError> {
+        self.with(|s| Ok(s.list_plan_versions(provider)))
+    }
+
+    async fn put_switch(&self, switch: &Switch) -> Result<(), StoreError> {
+        self.with(|s| s.put_switch(switch))
+    }
+
+    async fn get_switch(&self, id: SwitchId) -> Result<Option<Switch>, StoreError> {
+        self.with(|s| Ok(s.switches.get(&id).cloned()))
+    }
+
+    async fn list_switches(&self) -> Result<Vec<Switch>, StoreError> {
+        self.with(|s| Ok(s.list_switches()))
+    }
+
+    async fn put_port(&self, port: &Port) -> Result<(), StoreError> {
+        self.with(|s| s.put_port(port))
+    }
+
+    async fn get_port(&self, port: PortRef) -> Result<Option<Port>, StoreError> {
+        self.with(|s| Ok(s.ports.get(&port).cloned()))
+    }
+
+    async fn put_location(&self, location: &Location) -> Result<(), StoreError> {
+        self.with(|s| s.put_location(location))
+    }
+
+    async fn get_location(&self, hash: &LocationHash) -> Result<Option<Location>, StoreError> {
+        self.with(|s| Ok(s.locations.get(hash).cloned()))
+    }
+
+    async fn put_building(&self, building: &Building) -> Result<(), StoreError> {
+        self.with(|s| s.put_building(building))
+    }
+
+    async fn put_unit(&self, unit: &Unit) -> Result<(), StoreError> {
+        self.with(|s| s.put_unit(unit))
+    }
+
+    async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError> {
+        self.with(|s| Ok(s.units.get(&id).cloned()))
+    }
+
+    async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
+        self.with(|s| s.insert_subscriber(subscriber))
+    }
+
+    async fn get_subscriber(
+        &self,
+        provider: ProviderId,
+        id: SubscriberId,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        self.with(|s| Ok(s.get_subscriber(provider, id)))
+    }
+
+    async fn find_subscriber_by_email(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+        email: &Email,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        self.with(|s| Ok(s.find_subscriber_by_email(provider, sandbox, email)))
+    }
+
+    async fn update_subscriber(
+        &self,
+        after: &Subscriber,
+        expected_revision: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|s| s.update_subscriber(after, expected_revision))
+    }
+
+    async fn list_subscribers(
+        &self,
+        query: &SubscriberQuery,
+    ) -> Result<Page<Subscriber>, StoreError> {
+        self.with(|s| Ok(s.list_subscribers(query)))
+    }
+
+    async fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
+        self.with(|s| s.commit(writes))
+    }
+
+    async fn get_subscription(
+        &self,
+        provider: ProviderId,
+        id: SubscriptionId,
+    ) -> Result<Option<Subscription>, StoreError> {
+        self.with(|s| Ok(s.get_subscription(provider, id)))
+    }
+
+    async fn find_live_subscription_by_key(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+        key: &str,
+    ) -> Result<Option<Subscription>, StoreError> {
+        self.with(|s| Ok(s.find_live_subscription_by_key(provider, sandbox, key)))
+    }
+
+    async fn list_subscriptions_of(
+        &self,
+        provider: ProviderId,
+        subscriber: SubscriberId,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        self.with(|s| Ok(s.list_subscriptions_of(provider, subscriber)))
+    }
+
+    async fn get_job(&self, provider: ProviderId, id: JobId) -> Result<Option<Job>, StoreError> {
+        self.with(|s| Ok(s.get_job(provider, id)))
+    }
+
+    async fn list_jobs_of(
+        &self,
+        provider: ProviderId,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<Job>, StoreError> {
+        self.with(|s| Ok(s.list_jobs_of(provider, subscription)))
+    }
+
+    async fn claim_jobs(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError> {
+        self.with(|s| Ok(s.claim_jobs(request)))
+    }
+
+    async fn heartbeat(&self, lease: LeaseToken, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.with(|s| s.heartbeat(lease, until))
+    }
+
+    async fn finish_jobs(
+        &self,
+        lease: LeaseToken,
+        outcomes: Vec<JobOutcome>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|s| s.finish_jobs(lease, outcomes, now))
+    }
+
+    async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.with(|s| Ok(s.reap_expired_leases(now)))
+    }
+
+    async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
+        self.with(|s| Ok(s.claim_events(claim)))
+    }
+
+    async fn record_delivery(
+        &self,
+        event: EventId,
+        record: &DeliveryRecord,
+    ) -> Result<(), StoreError> {
+        self.with(|s| s.record_delivery(event, record))
+    }
+
+    async fn get_event(
+        &self,
+        provider: ProviderId,
+        id: EventId,
+    ) -> Result<Option<EventWithAttempts>, StoreError> {
+        self.with(|s| Ok(s.get_event(provider, id)))
+    }
+
+    async fn list_events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.with(|s| Ok(s.list_events(query)))
+    }
+
+    async fn list_events_of(
+        &self,
+        provider: ProviderId,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.with(|s| Ok(s.list_events_of(provider, subscription)))
+    }
+
+    async fn replay_event(
+        &self,
+        provider: ProviderId,
+        id: EventId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|s| s.replay_event(provider, id, now))
+    }
+
+    async fn list_delivery_attempts(
+        &self,
+        id: EventId,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        self.with(|s| Ok(s.attempts.get(&id).cloned().unwrap_or_default()))
+    }
+
+    async fn create_batch(&self, batch: &Batch, max_in_progress: u32) -> Result<(), StoreError> {
+        self.with(|s| s.create_batch(batch, max_in_progress))
+    }
+
+    async fn record_batch_entry(
+        &self,
+        batch: BatchId,
+        index: u32,
+        outcome: &EntryOutcome,
+    ) -> Result<(), StoreError> {
+        self.with(|s| s.record_batch_entry(batch, index, outcome))
+    }
+
+    async fn get_batch(
+        &self,
+        provider: ProviderId,
+        id: BatchId,
+    ) -> Result<Option<BatchView>, StoreError> {
+        self.with(|s| Ok(s.get_batch(provider, id)))
+    }
+
+    async fn unprocessed_batches(&self) -> Result<Vec<Batch>, StoreError> {
+        self.with(|s| Ok(s.unprocessed_batches()))
+    }
+
+    async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.with(|s| Ok(s.purge_batches(before)))
+    }
+}

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::model::{PortConfig, Switch};
-use crate::ports::{DriverCapabilities, DriverError, DriverErrorKind, PortChange, PortResult, SwitchDriver};
+use crate::ports::{
+    DriverCapabilities, DriverError, DriverErrorKind, PortChange, PortResult, SwitchDriver,
+};
 use crate::types::{InterfaceName, SwitchId};
 
 /// A fault to inject into the next `apply` calls.
@@ -89,43 +91,74 @@ impl InMemorySwitch {
 #[async_trait]
 impl SwitchDriver for InMemorySwitch {
     fn capabilities(&self) -> DriverCapabilities {
-        DriverCapabilities { atomic_commit: true, commit_confirmed: false, batching: true, max_sessions: None }
+        DriverCapabilities {
+            atomic_commit: true,
+            commit_confirmed: false,
+            batching: true,
+            max_sessions: None,
+        }
     }
 
-    async fn apply(&self, switch: &Switch, changes: &[PortChange]) -> Result<Vec<PortResult>, DriverError> {
+    async fn apply(
+        &self,
+        switch: &Switch,
+        changes: &[PortChange],
+    ) -> Result<Vec<PortResult>, DriverError> {
         self.sessions.fetch_add(1, Ordering::Relaxed);
         let mut state = self.lock();
         let faults = Self::take_faults(&mut state);
         for fault in &faults {
             match fault {
                 SwitchFault::Unreachable => {
-                    return Err(DriverError::transient(DriverErrorKind::Connect, format!("{} unreachable", switch.address)));
+                    return Err(DriverError::transient(
+                        DriverErrorKind::Connect,
+                        format!("{} unreachable", switch.address),
+                    ));
                 }
                 SwitchFault::AuthFailure => {
-                    return Err(DriverError::permanent(DriverErrorKind::Auth, "authentication failed"));
+                    return Err(DriverError::permanent(
+                        DriverErrorKind::Auth,
+                        "authentication failed",
+                    ));
                 }
                 SwitchFault::RejectInterface(_) => {}
             }
         }
         let mut results = Vec::with_capacity(changes.len());
         for change in changes {
-            let rejected = faults.iter().any(|f| matches!(f, SwitchFault::RejectInterface(i) if *i == change.interface));
+            let rejected = faults
+                .iter()
+                .any(|f| matches!(f, SwitchFault::RejectInterface(i) if *i == change.interface));
             let outcome = if rejected {
                 Err(DriverError::permanent(
                     DriverErrorKind::CommandRejected,
                     format!("% Invalid input detected on {}", change.interface),
                 ))
             } else {
-                state.ports.insert((switch.id, change.interface.clone()), change.desired.clone());
-                state.history.push((switch.id, change.interface.clone(), change.desired.clone()));
+                state.ports.insert(
+                    (switch.id, change.interface.clone()),
+                    change.desired.clone(),
+                );
+                state
+                    .history
+                    .push((switch.id, change.interface.clone(), change.desired.clone()));
                 Ok(())
             };
-            results.push(PortResult { job_id: change.job_id, outcome });
+            results.push(PortResult {
+                job_id: change.job_id,
+                outcome,
+            });
         }
         Ok(results)
     }
 
-    async fn read_port(&self, switch: &Switch, interface: &InterfaceName) -> Result<PortConfig, DriverError> {
-        Ok(self.port(switch.id, interface).unwrap_or_else(|| PortConfig::captive(switch.captive_vlan)))
+    async fn read_port(
+        &self,
+        switch: &Switch,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError> {
+        Ok(self
+            .port(switch.id, interface)
+            .unwrap_or_else(|| PortConfig::captive(switch.captive_vlan)))
     }
 }

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::types::{EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId, SubscriberId, SubscriptionId, UnitId};
+use crate::types::{
+    EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId, SubscriberId,
+    SubscriptionId, UnitId,
+};
 
 /// The event-specific fields, tagged by the documented event name. Serialises flat:
 /// `{"event": "provisioning.completed", "job_id": ..., "subscription_id": ...}`.
@@ -73,11 +76,19 @@ impl EventData {
     /// The subscription the event is about.
     pub fn subscription_id(&self) -> SubscriptionId {
         match self {
-            Self::SubscriptionActivated { subscription_id, .. }
-            | Self::SubscriptionPendingInstall { subscription_id, .. }
+            Self::SubscriptionActivated {
+                subscription_id, ..
+            }
+            | Self::SubscriptionPendingInstall {
+                subscription_id, ..
+            }
             | Self::SubscriptionCancelled { subscription_id }
-            | Self::ProvisioningCompleted { subscription_id, .. }
-            | Self::ProvisioningFailed { subscription_id, .. } => *subscription_id,
+            | Self::ProvisioningCompleted {
+                subscription_id, ..
+            }
+            | Self::ProvisioningFailed {
+                subscription_id, ..
+            } => *subscription_id,
         }
     }
 }
@@ -140,7 +151,10 @@ impl Event {
     pub fn envelope(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(&self.data).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
-            map.insert("provider_document_id".into(), serde_json::json!(self.provider_id));
+            map.insert(
+                "provider_document_id".into(),
+                serde_json::json!(self.provider_id),
+            );
             let ts = self.created_at.timestamp_millis() as f64 / 1000.0;
             map.insert("timestamp".into(), serde_json::json!(ts));
             map.insert("event_id".into(), serde_json::json!(self.id));

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::PortRef;
-use crate::types::{InterfaceName, JobId, LeaseToken, MacAddress, PortDescription, ProviderId, RateLimit, SubscriptionId, VlanId};
+use crate::types::{
+    InterfaceName, JobId, LeaseToken, MacAddress, PortDescription, ProviderId, RateLimit,
+    SubscriptionId, VlanId,
+};
 
 /// What a job does to the port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,7 +57,13 @@ pub struct PortConfig {
 impl PortConfig {
     /// The captive-portal state of an unused port.
     pub fn captive(vlan: VlanId) -> Self {
-        Self { vlan, rate: None, mac: None, enabled: true, description: PortDescription::captive() }
+        Self {
+            vlan,
+            rate: None,
+            mac: None,
+            enabled: true,
+            description: PortDescription::captive(),
+        }
     }
 }
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::PortRef;
 use crate::types::{
-    DeliveryMode, ExternalSubscriptionId, JobId, LocationHash, MacAddress, PlanVersionId, ProviderId, SubscriberId,
-    SubscriptionId, SubscriptionStatus, UnitId,
+    DeliveryMode, ExternalSubscriptionId, JobId, LocationHash, MacAddress, PlanVersionId,
+    ProviderId, SubscriberId, SubscriptionId, SubscriptionStatus, UnitId,
 };
 
 /// A subscription as stored.

@@ -1,6 +1,8 @@
 //! Password hashing as a port (argon2 by default).
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
+};
 
 use crate::types::{Password, PasswordHash};
 
@@ -30,14 +32,21 @@ pub struct Argon2Hasher {
 
 impl std::fmt::Debug for Argon2Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Argon2Hasher(m={}, t={})", self.params.m_cost(), self.params.t_cost())
+        write!(
+            f,
+            "Argon2Hasher(m={}, t={})",
+            self.params.m_cost(),
+            self.params.t_cost()
+        )
     }
 }
 
 impl Default for Argon2Hasher {
     /// OWASP-recommended argon2id parameters (19 MiB, 2 passes).
     fn default() -> Self {
-        Self { params: argon2::Params::default() }
+        Self {
+            params: argon2::Params::default(),
+        }
     }
 }
 
@@ -50,7 +59,11 @@ impl Argon2Hasher {
     }
 
     fn argon2(&self) -> argon2::Argon2<'static> {
-        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, self.params.clone())
+        argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            self.params.clone(),
+        )
     }
 }
 
@@ -65,7 +78,11 @@ impl PasswordHasher for Argon2Hasher {
 
     fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {
         argon2::password_hash::PasswordHash::new(&hash.0)
-            .map(|parsed| self.argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                self.argon2()
+                    .verify_password(password.expose().as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     }
 }

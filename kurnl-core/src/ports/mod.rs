@@ -12,7 +12,10 @@ pub use hasher::{Argon2Hasher, PasswordHasher};
 pub use sink::{EventSink, SinkOutcome, SinkReport};
 pub use store::{Store, default_lease};
 pub use store_types::*;
-pub use switch::{DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry, PortChange, PortResult, SwitchDriver};
+pub use switch::{
+    DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry, PortChange, PortResult,
+    SwitchDriver,
+};
 
 #[cfg(feature = "testkit")]
 pub use clock::{MockClock, MockIdGenerator};

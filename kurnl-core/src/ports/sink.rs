@@ -32,7 +32,11 @@ pub struct SinkReport {
 impl SinkReport {
     /// An acknowledged attempt with this status.
     pub fn acknowledged(status_code: Option<u16>) -> Self {
-        Self { outcome: SinkOutcome::Acknowledged, status_code, error: None }
+        Self {
+            outcome: SinkOutcome::Acknowledged,
+            status_code,
+            error: None,
+        }
     }
 }
 

@@ -5,12 +5,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::store_types::*;
 use crate::model::{
-    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan, PlanVersion, Port, PortRef,
-    Provider, Subscriber, Subscription, Switch, Unit,
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan,
+    PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
 };
 use crate::types::{
-    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId, SubscriberId,
-    SubscriptionId, SwitchId, UnitId,
+    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
+    SubscriberId, SubscriptionId, SwitchId, UnitId,
 };
 
 /// Durable state of kurnl: inventory, subscribers, subscriptions, the job queue, the outbox
@@ -70,7 +70,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A plan version by id, whatever its owner (ownership is a 403, not a 404).
     async fn get_plan_version(&self, id: PlanVersionId) -> Result<Option<PlanVersion>, StoreError>;
     /// All plan versions of a provider, by `effective_from` then id.
-    async fn list_plan_versions(&self, provider: ProviderId) -> Result<Vec<PlanVersion>, StoreError>;
+    async fn list_plan_versions(
+        &self,
+        provider: ProviderId,
+    ) -> Result<Vec<PlanVersion>, StoreError>;
 
     // ----- network inventory -----
 
@@ -101,7 +104,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// this email in this environment, `Conflict(DuplicateId)` for an existing id.
     async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError>;
     /// A subscriber of this provider.
-    async fn get_subscriber(&self, provider: ProviderId, id: SubscriberId) -> Result<Option<Subscriber>, StoreError>;
+    async fn get_subscriber(
+        &self,
+        provider: ProviderId,
+        id: SubscriberId,
+    ) -> Result<Option<Subscriber>, StoreError>;
     /// A subscriber of this provider and environment by email.
     async fn find_subscriber_by_email(
         &self,
@@ -111,9 +118,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<Subscriber>, StoreError>;
     /// Replaces a subscriber if its stored revision equals `expected_revision` (`after.revision`
     /// is `expected_revision + 1`). `Conflict(Revision)` otherwise, `NotFound` if missing.
-    async fn update_subscriber(&self, after: &Subscriber, expected_revision: i64) -> Result<(), StoreError>;
+    async fn update_subscriber(
+        &self,
+        after: &Subscriber,
+        expected_revision: i64,
+    ) -> Result<(), StoreError>;
     /// One page of a provider's subscribers, oldest first.
-    async fn list_subscribers(&self, query: &SubscriberQuery) -> Result<Page<Subscriber>, StoreError>;
+    async fn list_subscribers(
+        &self,
+        query: &SubscriberQuery,
+    ) -> Result<Page<Subscriber>, StoreError>;
 
     // ----- subscriptions (transactional) -----
 
@@ -144,15 +158,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A job of this provider.
     async fn get_job(&self, provider: ProviderId, id: JobId) -> Result<Option<Job>, StoreError>;
     /// All jobs of a subscription, oldest first.
-    async fn list_jobs_of(&self, provider: ProviderId, subscription: SubscriptionId) -> Result<Vec<Job>, StoreError>;
+    async fn list_jobs_of(
+        &self,
+        provider: ProviderId,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<Job>, StoreError>;
     /// Claims due jobs of one switch (see the trait contract); `None` when nothing is due.
     async fn claim_jobs(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError>;
     /// Extends a live lease to `until`. `LeaseLost` if it expired and was reaped or reclaimed.
     async fn heartbeat(&self, lease: LeaseToken, until: DateTime<Utc>) -> Result<(), StoreError>;
     /// Records the outcomes of jobs held under `lease`, with their events, atomically.
     /// `LeaseLost` (and nothing written) if any job is not held under `lease`.
-    async fn finish_jobs(&self, lease: LeaseToken, outcomes: Vec<JobOutcome>, now: DateTime<Utc>)
-    -> Result<(), StoreError>;
+    async fn finish_jobs(
+        &self,
+        lease: LeaseToken,
+        outcomes: Vec<JobOutcome>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Returns in-progress jobs whose lease expired before `now` to `pending`; their count.
     async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
 
@@ -161,18 +183,36 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Leases events that are `pending`, due, and not leased (or whose lease expired).
     async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError>;
     /// Appends an attempt and moves the event on. `LeaseLost` if not held under `record.lease`.
-    async fn record_delivery(&self, event: EventId, record: &DeliveryRecord) -> Result<(), StoreError>;
+    async fn record_delivery(
+        &self,
+        event: EventId,
+        record: &DeliveryRecord,
+    ) -> Result<(), StoreError>;
     /// An event of this provider and its attempt log.
-    async fn get_event(&self, provider: ProviderId, id: EventId) -> Result<Option<EventWithAttempts>, StoreError>;
+    async fn get_event(
+        &self,
+        provider: ProviderId,
+        id: EventId,
+    ) -> Result<Option<EventWithAttempts>, StoreError>;
     /// Events of a provider, oldest first.
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError>;
     /// Every event of one subscription, by sequence.
-    async fn list_events_of(&self, provider: ProviderId, subscription: SubscriptionId) -> Result<Vec<Event>, StoreError>;
+    async fn list_events_of(
+        &self,
+        provider: ProviderId,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<Event>, StoreError>;
     /// Puts a failed or delivered event back to `pending` now with its attempt counter reset;
     /// the log is kept. `NotFound` for another provider's or an unknown event.
-    async fn replay_event(&self, provider: ProviderId, id: EventId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn replay_event(
+        &self,
+        provider: ProviderId,
+        id: EventId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// The attempt log of an event (any provider; for operators).
-    async fn list_delivery_attempts(&self, id: EventId) -> Result<Vec<DeliveryAttempt>, StoreError>;
+    async fn list_delivery_attempts(&self, id: EventId)
+    -> Result<Vec<DeliveryAttempt>, StoreError>;
 
     // ----- bulk batches -----
 
@@ -181,9 +221,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `Conflict(TooManyBatches)`. The check and the insert are atomic.
     async fn create_batch(&self, batch: &Batch, max_in_progress: u32) -> Result<(), StoreError>;
     /// Records the outcome of one entry (overwrites).
-    async fn record_batch_entry(&self, batch: BatchId, index: u32, outcome: &EntryOutcome) -> Result<(), StoreError>;
+    async fn record_batch_entry(
+        &self,
+        batch: BatchId,
+        index: u32,
+        outcome: &EntryOutcome,
+    ) -> Result<(), StoreError>;
     /// A batch of this provider with the jobs of its entries.
-    async fn get_batch(&self, provider: ProviderId, id: BatchId) -> Result<Option<BatchView>, StoreError>;
+    async fn get_batch(
+        &self,
+        provider: ProviderId,
+        id: BatchId,
+    ) -> Result<Option<BatchView>, StoreError>;
     /// Batches with at least one unprocessed entry (to resume after a crash).
     async fn unprocessed_batches(&self) -> Result<Vec<Batch>, StoreError>;
     /// Deletes batches created before `before`; their count.

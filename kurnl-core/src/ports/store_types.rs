@@ -49,7 +49,10 @@ pub enum StoreError {
 impl StoreError {
     /// A non-retryable backend error.
     pub fn backend(message: impl std::fmt::Display) -> Self {
-        Self::Backend { message: message.to_string(), retryable: false }
+        Self::Backend {
+            message: message.to_string(),
+            retryable: false,
+        }
     }
 }
 

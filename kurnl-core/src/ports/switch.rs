@@ -46,12 +46,20 @@ pub struct DriverError {
 impl DriverError {
     /// A retryable error.
     pub fn transient(kind: DriverErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, retryable: true, message: message.into() }
+        Self {
+            kind,
+            retryable: true,
+            message: message.into(),
+        }
     }
 
     /// A permanent error.
     pub fn permanent(kind: DriverErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, retryable: false, message: message.into() }
+        Self {
+            kind,
+            retryable: false,
+            message: message.into(),
+        }
     }
 }
 
@@ -113,10 +121,18 @@ pub trait SwitchDriver: Send + Sync + std::fmt::Debug + 'static {
     fn capabilities(&self) -> DriverCapabilities;
 
     /// Applies changes to ports of one switch, in one session where possible.
-    async fn apply(&self, switch: &Switch, changes: &[PortChange]) -> Result<Vec<PortResult>, DriverError>;
+    async fn apply(
+        &self,
+        switch: &Switch,
+        changes: &[PortChange],
+    ) -> Result<Vec<PortResult>, DriverError>;
 
     /// Reads a port's actual configuration.
-    async fn read_port(&self, switch: &Switch, interface: &InterfaceName) -> Result<PortConfig, DriverError>;
+    async fn read_port(
+        &self,
+        switch: &Switch,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError>;
 }
 
 /// Drivers by name ([`Switch::driver`]).
@@ -145,7 +161,10 @@ impl DriverRegistry {
         self.drivers.get(&switch.driver).cloned().ok_or_else(|| {
             DriverError::permanent(
                 DriverErrorKind::Configuration,
-                format!("no driver named {:?} for switch {}", switch.driver, switch.id),
+                format!(
+                    "no driver named {:?} for switch {}",
+                    switch.driver, switch.id
+                ),
             )
         })
     }

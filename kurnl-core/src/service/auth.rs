@@ -34,10 +34,16 @@ impl Service {
     /// # Errors
     /// 401 `X-API-Key header required` when absent, `Invalid API key` when unknown or revoked.
     pub async fn authenticate_api_key(&self, key: Option<&str>) -> Result<Caller> {
-        let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or(Error::Unauthorized(error::API_KEY_REQUIRED))?;
+        let key = key
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or(Error::Unauthorized(error::API_KEY_REQUIRED))?;
         let record = self.store.find_api_key(&api_key_hash(key)).await?;
         match record {
-            Some(r) if r.revoked_at.is_none() => Ok(Caller { provider_id: r.provider_id, sandbox: r.sandbox }),
+            Some(r) if r.revoked_at.is_none() => Ok(Caller {
+                provider_id: r.provider_id,
+                sandbox: r.sandbox,
+            }),
             _ => Err(Error::Unauthorized(error::INVALID_API_KEY)),
         }
     }
@@ -48,17 +54,36 @@ impl Service {
     ///
     /// # Errors
     /// 401 `X-Webhook-Secret header required` / `Invalid webhook secret`.
-    pub async fn authenticate_webhook_secret(&self, provider: Option<&str>, secret: Option<&str>) -> Result<Caller> {
-        let secret = secret.filter(|s| !s.is_empty()).ok_or(Error::Unauthorized(error::WEBHOOK_SECRET_REQUIRED))?;
+    pub async fn authenticate_webhook_secret(
+        &self,
+        provider: Option<&str>,
+        secret: Option<&str>,
+    ) -> Result<Caller> {
+        let secret = secret
+            .filter(|s| !s.is_empty())
+            .ok_or(Error::Unauthorized(error::WEBHOOK_SECRET_REQUIRED))?;
         let invalid = Error::Unauthorized(error::INVALID_WEBHOOK_SECRET);
-        let Some(id) = provider.and_then(|p| uuid::Uuid::parse_str(p.trim()).ok()) else { return Err(invalid) };
-        let Some(provider) = self.store.get_provider(ProviderId(id)).await? else { return Err(invalid) };
+        let Some(id) = provider.and_then(|p| uuid::Uuid::parse_str(p.trim()).ok()) else {
+            return Err(invalid);
+        };
+        let Some(provider) = self.store.get_provider(ProviderId(id)).await? else {
+            return Err(invalid);
+        };
         let matches = |s: &Option<Secret>| s.as_ref().is_some_and(|s| s.matches(secret));
         // Both compared every time so timing does not tell which environment exists.
-        let (live, sandbox) = (matches(&provider.live.secret), matches(&provider.sandbox.secret));
+        let (live, sandbox) = (
+            matches(&provider.live.secret),
+            matches(&provider.sandbox.secret),
+        );
         match (live, sandbox) {
-            (true, _) => Ok(Caller { provider_id: provider.id, sandbox: false }),
-            (false, true) => Ok(Caller { provider_id: provider.id, sandbox: true }),
+            (true, _) => Ok(Caller {
+                provider_id: provider.id,
+                sandbox: false,
+            }),
+            (false, true) => Ok(Caller {
+                provider_id: provider.id,
+                sandbox: true,
+            }),
             _ => Err(invalid),
         }
     }
@@ -68,11 +93,22 @@ impl Service {
     /// # Errors
     /// 404 unknown provider; store failures.
     pub async fn issue_api_key(&self, provider: ProviderId, sandbox: bool) -> Result<IssuedApiKey> {
-        let suffix: String = rand::thread_rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
-        let prefix = if sandbox { SANDBOX_KEY_PREFIX } else { LIVE_KEY_PREFIX };
+        let suffix: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect();
+        let prefix = if sandbox {
+            SANDBOX_KEY_PREFIX
+        } else {
+            LIVE_KEY_PREFIX
+        };
         let key = format!("{prefix}{suffix}");
         let id = self.register_api_key(provider, &key).await?;
-        Ok(IssuedApiKey { id, key: Secret::new(key) })
+        Ok(IssuedApiKey {
+            id,
+            key: Secret::new(key),
+        })
     }
 
     /// Registers a key chosen elsewhere (e.g. a demo inventory file). The prefix decides the
@@ -87,10 +123,14 @@ impl Service {
         } else if key.starts_with(LIVE_KEY_PREFIX) {
             false
         } else {
-            return Err(Error::Unprocessable("API key must start with krnl_live_ or krnl_sb_".into()));
+            return Err(Error::Unprocessable(
+                "API key must start with krnl_live_ or krnl_sb_".into(),
+            ));
         };
         if key.len() < 24 {
-            return Err(Error::Unprocessable("API key must have at least 24 characters".into()));
+            return Err(Error::Unprocessable(
+                "API key must have at least 24 characters".into(),
+            ));
         }
         if self.store.get_provider(provider).await?.is_none() {
             return Err(Error::NotFound("Provider not found".into()));
@@ -114,7 +154,9 @@ impl Service {
     /// 404 unknown key.
     pub async fn revoke_api_key(&self, id: ApiKeyId) -> Result<()> {
         match self.store.revoke_api_key(id, self.clock.now()).await {
-            Err(crate::ports::StoreError::NotFound(_)) => Err(Error::NotFound("API key not found".into())),
+            Err(crate::ports::StoreError::NotFound(_)) => {
+                Err(Error::NotFound("API key not found".into()))
+            }
             other => Ok(other?),
         }
     }

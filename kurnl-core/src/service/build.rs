@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use super::Service;
 use crate::error::{Error, Result};
 use crate::lifecycle::{Effect, EventKind, PortIntent};
-use crate::model::{EventData, Job, JobAction, JobStatus, NewEvent, PlanVersion, Port, PortConfig, PortRef, Subscription, Switch};
+use crate::model::{
+    EventData, Job, JobAction, JobStatus, NewEvent, PlanVersion, Port, PortConfig, PortRef,
+    Subscription, Switch,
+};
 use crate::types::{EventId, JobId, PortDescription};
 
 /// A port and its switch, resolved from the inventory.
@@ -16,7 +19,12 @@ pub(crate) struct PortContext {
 }
 
 /// The desired port state for an intent.
-pub(crate) fn desired_config(intent: PortIntent, sub: &Subscription, plan: &PlanVersion, switch: &Switch) -> PortConfig {
+pub(crate) fn desired_config(
+    intent: PortIntent,
+    sub: &Subscription,
+    plan: &PlanVersion,
+    switch: &Switch,
+) -> PortConfig {
     let live = PortConfig {
         vlan: plan.vlan,
         rate: Some(plan.rate),
@@ -26,8 +34,14 @@ pub(crate) fn desired_config(intent: PortIntent, sub: &Subscription, plan: &Plan
     };
     match intent {
         PortIntent::Live => live,
-        PortIntent::StagedCaptive => PortConfig { vlan: switch.captive_vlan, ..live },
-        PortIntent::Blocked => PortConfig { enabled: false, ..live },
+        PortIntent::StagedCaptive => PortConfig {
+            vlan: switch.captive_vlan,
+            ..live
+        },
+        PortIntent::Blocked => PortConfig {
+            enabled: false,
+            ..live
+        },
         PortIntent::Reset => PortConfig::captive(switch.captive_vlan),
     }
 }
@@ -35,17 +49,26 @@ pub(crate) fn desired_config(intent: PortIntent, sub: &Subscription, plan: &Plan
 impl Service {
     /// Resolves a port and its switch; a location pointing nowhere is an inventory bug (500).
     pub(crate) async fn port_context(&self, port: PortRef) -> Result<PortContext> {
-        let record = self
-            .store
-            .get_port(port)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("port {} of switch {} missing from the inventory", port.port_number, port.switch_id)))?;
+        let record = self.store.get_port(port).await?.ok_or_else(|| {
+            Error::Internal(format!(
+                "port {} of switch {} missing from the inventory",
+                port.port_number, port.switch_id
+            ))
+        })?;
         let switch = self
             .store
             .get_switch(port.switch_id)
             .await?
-            .ok_or_else(|| Error::Internal(format!("switch {} missing from the inventory", port.switch_id)))?;
-        Ok(PortContext { port: record, switch })
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "switch {} missing from the inventory",
+                    port.switch_id
+                ))
+            })?;
+        Ok(PortContext {
+            port: record,
+            switch,
+        })
     }
 
     /// The jobs and events that `effects` call for, for the subscription as it will be stored.
@@ -62,8 +85,15 @@ impl Service {
         for effect in effects {
             match *effect {
                 Effect::QueuePortJob(action, intent) => {
-                    let ctx = port.ok_or_else(|| Error::Internal("port job without a port".into()))?;
-                    jobs.push(self.new_job(sub, ctx, action, desired_config(intent, sub, plan, &ctx.switch), now));
+                    let ctx =
+                        port.ok_or_else(|| Error::Internal("port job without a port".into()))?;
+                    jobs.push(self.new_job(
+                        sub,
+                        ctx,
+                        action,
+                        desired_config(intent, sub, plan, &ctx.switch),
+                        now,
+                    ));
                 }
                 Effect::Emit(kind) => events.push(NewEvent {
                     id: EventId(self.ids.new_uuid()),
@@ -79,7 +109,14 @@ impl Service {
         Ok((jobs, events))
     }
 
-    fn new_job(&self, sub: &Subscription, ctx: &PortContext, action: JobAction, desired: PortConfig, now: DateTime<Utc>) -> Job {
+    fn new_job(
+        &self,
+        sub: &Subscription,
+        ctx: &PortContext,
+        action: JobAction,
+        desired: PortConfig,
+        now: DateTime<Utc>,
+    ) -> Job {
         Job {
             id: JobId(self.ids.new_uuid()),
             provider_id: sub.provider_id,
@@ -112,8 +149,12 @@ fn event_data(kind: EventKind, sub: &Subscription) -> Result<EventData> {
         EventKind::PendingInstall => EventData::SubscriptionPendingInstall {
             subscription_id: sub.id,
             subscriber_id: sub.subscriber_id,
-            unit_id: sub.unit_id.ok_or_else(|| Error::Internal("pending install without a unit".into()))?,
+            unit_id: sub
+                .unit_id
+                .ok_or_else(|| Error::Internal("pending install without a unit".into()))?,
         },
-        EventKind::Cancelled => EventData::SubscriptionCancelled { subscription_id: sub.id },
+        EventKind::Cancelled => EventData::SubscriptionCancelled {
+            subscription_id: sub.id,
+        },
     })
 }

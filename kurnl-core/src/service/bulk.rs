@@ -29,7 +29,10 @@ impl Service {
                 &["subscribers"],
                 InvalidValue::new(
                     "value_error.list",
-                    format!("subscribers must have 1..={} entries, got {n}", self.config.max_batch_entries),
+                    format!(
+                        "subscribers must have 1..={} entries, got {n}",
+                        self.config.max_batch_entries
+                    ),
                 ),
             );
             f.finish()?;
@@ -45,20 +48,32 @@ impl Service {
                 .enumerate()
                 .map(|(i, request)| BatchEntry {
                     index: u32::try_from(i).unwrap_or(u32::MAX),
-                    email: request.get("email").and_then(|e| e.as_str()).unwrap_or_default().to_owned(),
+                    email: request
+                        .get("email")
+                        .and_then(|e| e.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
                     request,
                     outcome: None,
                 })
                 .collect(),
         };
-        match self.store.create_batch(&batch, self.config.max_batches_in_progress).await {
+        match self
+            .store
+            .create_batch(&batch, self.config.max_batches_in_progress)
+            .await
+        {
             Err(StoreError::Conflict(ConflictKind::TooManyBatches)) => {
                 return Err(Error::TooManyRequests(error::TOO_MANY_BATCHES.into()));
             }
             other => other?,
         }
         self.process_batch(&batch).await?;
-        Ok(BatchAccepted { batch_id: batch.id, total: u32::try_from(n).unwrap_or(u32::MAX), message: "Batch queued".into() })
+        Ok(BatchAccepted {
+            batch_id: batch.id,
+            total: u32::try_from(n).unwrap_or(u32::MAX),
+            message: "Batch queued".into(),
+        })
     }
 
     /// Processes the entries of batches that a crash left unfinished. Returns how many entries
@@ -75,19 +90,34 @@ impl Service {
     }
 
     async fn process_batch(&self, batch: &Batch) -> Result<usize> {
-        let caller = Caller { provider_id: batch.provider_id, sandbox: batch.sandbox };
+        let caller = Caller {
+            provider_id: batch.provider_id,
+            sandbox: batch.sandbox,
+        };
         let mut processed = 0;
         for entry in batch.entries.iter().filter(|e| e.outcome.is_none()) {
             let outcome = match serde_json::from_value::<ProvisionRequest>(entry.request.clone()) {
-                Err(e) => EntryOutcome::Failed { error: format!("invalid entry: {e}") },
+                Err(e) => EntryOutcome::Failed {
+                    error: format!("invalid entry: {e}"),
+                },
                 Ok(request) => match self.provider_initiated(&caller, request).await {
-                    Ok(r) => EntryOutcome::Created { subscription_id: r.subscription_id, subscriber_id: r.subscriber_id, job_id: r.job_id },
-                    Err(Error::Conflict(_)) => EntryOutcome::Failed { error: DUPLICATE_SUBSCRIPTION.into() },
+                    Ok(r) => EntryOutcome::Created {
+                        subscription_id: r.subscription_id,
+                        subscriber_id: r.subscriber_id,
+                        job_id: r.job_id,
+                    },
+                    Err(Error::Conflict(_)) => EntryOutcome::Failed {
+                        error: DUPLICATE_SUBSCRIPTION.into(),
+                    },
                     Err(e @ (Error::Store(_) | Error::Internal(_))) => return Err(e),
-                    Err(e) => EntryOutcome::Failed { error: entry_error(&e) },
+                    Err(e) => EntryOutcome::Failed {
+                        error: entry_error(&e),
+                    },
                 },
             };
-            self.store.record_batch_entry(batch.id, entry.index, &outcome).await?;
+            self.store
+                .record_batch_entry(batch.id, entry.index, &outcome)
+                .await?;
             processed += 1;
         }
         Ok(processed)
@@ -100,8 +130,14 @@ impl Service {
     pub async fn bulk_status(&self, caller: &Caller, batch_id: &str) -> Result<BatchStatusView> {
         let not_found = || Error::NotFound("Batch not found".into());
         let id: BatchId = uuid(batch_id).map_err(|_| not_found())?;
-        let view = self.store.get_batch(caller.provider_id, id).await?.ok_or_else(not_found)?;
-        if view.batch.sandbox != caller.sandbox || view.batch.created_at < self.clock.now() - self.config.batch_retention {
+        let view = self
+            .store
+            .get_batch(caller.provider_id, id)
+            .await?
+            .ok_or_else(not_found)?;
+        if view.batch.sandbox != caller.sandbox
+            || view.batch.created_at < self.clock.now() - self.config.batch_retention
+        {
             return Err(not_found());
         }
         Ok(status_view(&view))
@@ -111,7 +147,11 @@ impl Service {
 fn entry_error(e: &Error) -> String {
     match e.detail() {
         error::Detail::Text(t) => t,
-        error::Detail::Fields(fields) => fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        error::Detail::Fields(fields) => fields
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
@@ -137,8 +177,13 @@ fn status_view(view: &BatchView) -> BatchStatusView {
                     r.status = "failed";
                     r.error = Some(error.clone());
                 }
-                Some(EntryOutcome::Created { subscription_id, subscriber_id, job_id }) => {
-                    (r.subscription_id, r.subscriber_id, r.job_id) = (Some(*subscription_id), *subscriber_id, *job_id);
+                Some(EntryOutcome::Created {
+                    subscription_id,
+                    subscriber_id,
+                    job_id,
+                }) => {
+                    (r.subscription_id, r.subscriber_id, r.job_id) =
+                        (Some(*subscription_id), *subscriber_id, *job_id);
                     match job_of(entry.index).map(|j| (j.status, j.last_error.clone())) {
                         Some((JobStatus::Completed, _)) => r.status = "completed",
                         Some((JobStatus::Failed, err)) => {
@@ -165,7 +210,14 @@ fn status_view(view: &BatchView) -> BatchStatusView {
     } else {
         "completed_with_errors"
     };
-    BatchStatusView { batch_id: view.batch.id, status, total, completed, failed, results }
+    BatchStatusView {
+        batch_id: view.batch.id,
+        status,
+        total,
+        completed,
+        failed,
+        results,
+    }
 }
 
 fn count(results: &[BatchResultView], status: &str) -> u32 {

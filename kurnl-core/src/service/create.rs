@@ -10,8 +10,8 @@ use crate::lifecycle::{self, Command, State};
 use crate::model::{Address, ContactDetail, PlanVersion, Subscriber, Subscription};
 use crate::ports::{ConflictKind, StoreError, WriteSet};
 use crate::types::{
-    CustomerType, DeliveryMode, Email, ExternalSubscriptionId, LocationHash, MacAddress, Password, PlanVersionId,
-    SubscriberId, SubscriptionId, SubscriptionStatus, Text, UnitId, Username,
+    CustomerType, DeliveryMode, Email, ExternalSubscriptionId, LocationHash, MacAddress, Password,
+    PlanVersionId, SubscriberId, SubscriptionId, SubscriptionStatus, Text, UnitId, Username,
 };
 
 /// Where the line goes.
@@ -79,8 +79,16 @@ const RACE_RETRIES: usize = 8;
 
 impl Service {
     /// A plan version the caller may use: 404 unknown, 403 someone else's.
-    pub(crate) async fn owned_plan_version(&self, caller: &Caller, id: PlanVersionId) -> Result<PlanVersion> {
-        let plan = self.store.get_plan_version(id).await?.ok_or_else(|| Error::NotFound("Plan version not found".into()))?;
+    pub(crate) async fn owned_plan_version(
+        &self,
+        caller: &Caller,
+        id: PlanVersionId,
+    ) -> Result<PlanVersion> {
+        let plan = self
+            .store
+            .get_plan_version(id)
+            .await?
+            .ok_or_else(|| Error::NotFound("Plan version not found".into()))?;
         if plan.provider_id != caller.provider_id {
             return Err(Error::Forbidden(error::PLAN_VERSION_FOREIGN.into()));
         }
@@ -89,7 +97,9 @@ impl Service {
 
     /// Creates a subscription (or returns the one created by an identical earlier call).
     pub(crate) async fn create_subscription(&self, spec: CreateSpec) -> Result<ProvisionResponse> {
-        let plan = self.owned_plan_version(&spec.caller, spec.plan_version_id).await?;
+        let plan = self
+            .owned_plan_version(&spec.caller, spec.plan_version_id)
+            .await?;
         let (port, mode) = match &spec.target {
             Target::Location(hash) => {
                 let location = self
@@ -97,10 +107,16 @@ impl Service {
                     .get_location(hash)
                     .await?
                     .ok_or_else(|| Error::NotFound(error::LOCATION_NOT_FOUND.into()))?;
-                (Some(self.port_context(location.port).await?), DeliveryMode::Direct)
+                (
+                    Some(self.port_context(location.port).await?),
+                    DeliveryMode::Direct,
+                )
             }
             Target::Unit(unit) => {
-                self.store.get_unit(*unit).await?.ok_or_else(|| Error::NotFound("Unit not found".into()))?;
+                self.store
+                    .get_unit(*unit)
+                    .await?
+                    .ok_or_else(|| Error::NotFound("Unit not found".into()))?;
                 (None, DeliveryMode::HomeDrop)
             }
         };
@@ -113,7 +129,11 @@ impl Service {
         let mut password_hash = None;
         for _ in 0..RACE_RETRIES {
             let key = &spec.idempotency_key;
-            if let Some(existing) = self.store.find_live_subscription_by_key(spec.caller.provider_id, spec.caller.sandbox, key).await? {
+            if let Some(existing) = self
+                .store
+                .find_live_subscription_by_key(spec.caller.provider_id, spec.caller.sandbox, key)
+                .await?
+            {
                 return replay(&existing, &fingerprint);
             }
             let now = self.clock.now();
@@ -123,42 +143,93 @@ impl Service {
             let (subscriber_id, new_subscriber) = match &spec.subscriber {
                 None => (None, None),
                 Some(draft) => {
-                    match self.store.find_subscriber_by_email(spec.caller.provider_id, spec.caller.sandbox, &draft.email).await? {
+                    match self
+                        .store
+                        .find_subscriber_by_email(
+                            spec.caller.provider_id,
+                            spec.caller.sandbox,
+                            &draft.email,
+                        )
+                        .await?
+                    {
                         Some(existing) => (Some(existing.id), None),
                         None => {
                             if password_hash.is_none() {
-                                password_hash = Some(self.hash_password(draft.password.clone()).await?);
+                                password_hash =
+                                    Some(self.hash_password(draft.password.clone()).await?);
                             }
-                            let sub = self.new_subscriber(&spec.caller, draft, password_hash.clone().flatten(), now);
+                            let sub = self.new_subscriber(
+                                &spec.caller,
+                                draft,
+                                password_hash.clone().flatten(),
+                                now,
+                            );
                             (Some(sub.id), Some(sub))
                         }
                     }
                 }
             };
             let transition = lifecycle::transition(
-                State { status: None, has_port: port.is_some(), billing: provider.billing_mode },
+                State {
+                    status: None,
+                    has_port: port.is_some(),
+                    billing: provider.billing_mode,
+                },
                 Command::Create { mode },
             )
             .map_err(|e| Error::Internal(e.to_string()))?;
-            let mut subscription = self.new_subscription(&spec, subscriber_id, port.as_ref(), mode, transition.next, &fingerprint, now);
-            let (jobs, events) = self.materialise(&subscription, &plan, port.as_ref(), &transition.effects, now)?;
+            let mut subscription = self.new_subscription(
+                &spec,
+                subscriber_id,
+                port.as_ref(),
+                mode,
+                transition.next,
+                &fingerprint,
+                now,
+            );
+            let (jobs, events) = self.materialise(
+                &subscription,
+                &plan,
+                port.as_ref(),
+                &transition.effects,
+                now,
+            )?;
             subscription.initial_job_id = jobs.first().map(|j| j.id);
             let response = response_for(&subscription);
-            let writes = WriteSet { new_subscriber, new_subscription: Some(subscription), jobs, events, ..WriteSet::default() };
+            let writes = WriteSet {
+                new_subscriber,
+                new_subscription: Some(subscription),
+                jobs,
+                events,
+                ..WriteSet::default()
+            };
             match self.store.commit(writes).await {
                 Ok(()) => return Ok(response),
                 // A concurrent identical request won, or created the subscriber first: look again.
-                Err(StoreError::Conflict(ConflictKind::IdempotencyKey | ConflictKind::SubscriberEmail)) => continue,
-                Err(StoreError::Conflict(ConflictKind::PortTaken)) => return Err(Error::Conflict(error::LOCATION_TAKEN.into())),
-                Err(StoreError::Conflict(ConflictKind::UnitTaken)) => return Err(Error::Conflict(error::UNIT_TAKEN.into())),
+                Err(StoreError::Conflict(
+                    ConflictKind::IdempotencyKey | ConflictKind::SubscriberEmail,
+                )) => continue,
+                Err(StoreError::Conflict(ConflictKind::PortTaken)) => {
+                    return Err(Error::Conflict(error::LOCATION_TAKEN.into()));
+                }
+                Err(StoreError::Conflict(ConflictKind::UnitTaken)) => {
+                    return Err(Error::Conflict(error::UNIT_TAKEN.into()));
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(Error::Conflict("Concurrent requests for the same subscription; retry".into()))
+        Err(Error::Conflict(
+            "Concurrent requests for the same subscription; retry".into(),
+        ))
     }
 
-    async fn hash_password(&self, password: Option<Password>) -> Result<Option<crate::types::PasswordHash>> {
-        let Some(password) = password else { return Ok(None) };
+    async fn hash_password(
+        &self,
+        password: Option<Password>,
+    ) -> Result<Option<crate::types::PasswordHash>> {
+        let Some(password) = password else {
+            return Ok(None);
+        };
         let hasher = std::sync::Arc::clone(&self.hasher);
         // argon2 is deliberately slow: keep it off the async workers.
         let hashed = tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -244,11 +315,17 @@ fn replay(existing: &Subscription, fingerprint: &str) -> Result<ProvisionRespons
 
 /// The answer a creating call gives, and every replay of it.
 pub(crate) fn response_for(sub: &Subscription) -> ProvisionResponse {
-    let pending_install = sub.delivery_mode == DeliveryMode::HomeDrop && sub.initial_job_id.is_none();
+    let pending_install =
+        sub.delivery_mode == DeliveryMode::HomeDrop && sub.initial_job_id.is_none();
     ProvisionResponse {
         job_id: sub.initial_job_id,
         subscription_id: sub.id,
         subscriber_id: sub.subscriber_id,
-        message: if pending_install { MSG_PENDING_INSTALL } else { MSG_PROVISIONING_STARTED }.to_owned(),
+        message: if pending_install {
+            MSG_PENDING_INSTALL
+        } else {
+            MSG_PROVISIONING_STARTED
+        }
+        .to_owned(),
     }
 }

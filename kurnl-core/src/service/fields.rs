@@ -13,16 +13,26 @@ pub(crate) struct Fields {
 impl Fields {
     /// Errors located under `body`.
     pub(crate) fn body() -> Self {
-        Self { prefix: vec!["body".into()], errors: Vec::new() }
+        Self {
+            prefix: vec!["body".into()],
+            errors: Vec::new(),
+        }
     }
 
     /// Errors located under an arbitrary prefix (e.g. `query`).
     pub(crate) fn under(prefix: &[&str]) -> Self {
-        Self { prefix: prefix.iter().map(|s| (*s).to_owned()).collect(), errors: Vec::new() }
+        Self {
+            prefix: prefix.iter().map(|s| (*s).to_owned()).collect(),
+            errors: Vec::new(),
+        }
     }
 
     fn loc(&self, path: &[&str]) -> Vec<String> {
-        self.prefix.iter().cloned().chain(path.iter().map(|s| (*s).to_owned())).collect()
+        self.prefix
+            .iter()
+            .cloned()
+            .chain(path.iter().map(|s| (*s).to_owned()))
+            .collect()
     }
 
     /// Records an error at `path`.
@@ -77,7 +87,11 @@ impl Fields {
         if self.errors.is_empty() {
             return Ok(());
         }
-        if self.errors.iter().any(|e| e.kind == "value_error.location_hash") {
+        if self
+            .errors
+            .iter()
+            .any(|e| e.kind == "value_error.location_hash")
+        {
             return Err(Error::Unprocessable(INVALID_LOCATION_HASH.to_owned()));
         }
         Err(Error::Validation(self.errors))

@@ -2,7 +2,10 @@
 
 use super::Service;
 use crate::error::{Error, Result};
-use crate::model::{BillingMode, Building, Location, Plan, PlanVersion, Port, Provider, Switch, Unit, WebhookEndpoint};
+use crate::model::{
+    BillingMode, Building, Location, Plan, PlanVersion, Port, Provider, Switch, Unit,
+    WebhookEndpoint,
+};
 use crate::types::ProviderId;
 
 /// A provider to create.
@@ -29,11 +32,15 @@ impl Service {
     /// 422 empty name or a webhook URL that is not http(s).
     pub async fn put_provider(&self, new: NewProvider) -> Result<Provider> {
         if new.name.trim().is_empty() {
-            return Err(Error::Unprocessable("provider name must not be empty".into()));
+            return Err(Error::Unprocessable(
+                "provider name must not be empty".into(),
+            ));
         }
         for url in [&new.live.url, &new.sandbox.url].into_iter().flatten() {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(Error::Unprocessable(format!("webhook url must be http(s): {url}")));
+                return Err(Error::Unprocessable(format!(
+                    "webhook url must be http(s): {url}"
+                )));
             }
         }
         let provider = Provider {
@@ -63,8 +70,13 @@ impl Service {
     /// 404 unknown provider; 422 when the window ends before it starts.
     pub async fn put_plan_version(&self, version: PlanVersion) -> Result<()> {
         self.require_provider(version.provider_id).await?;
-        if version.effective_to.is_some_and(|to| to <= version.effective_from) {
-            return Err(Error::Unprocessable("effective_to must be after effective_from".into()));
+        if version
+            .effective_to
+            .is_some_and(|to| to <= version.effective_from)
+        {
+            return Err(Error::Unprocessable(
+                "effective_to must be after effective_from".into(),
+            ));
         }
         Ok(self.store.put_plan_version(&version).await?)
     }
@@ -74,8 +86,13 @@ impl Service {
     /// # Errors
     /// 422 empty driver or address, or `max_sessions` of 0.
     pub async fn put_switch(&self, switch: Switch) -> Result<()> {
-        if switch.driver.trim().is_empty() || switch.address.trim().is_empty() || switch.max_sessions == 0 {
-            return Err(Error::Unprocessable("switch needs a driver, an address and max_sessions >= 1".into()));
+        if switch.driver.trim().is_empty()
+            || switch.address.trim().is_empty()
+            || switch.max_sessions == 0
+        {
+            return Err(Error::Unprocessable(
+                "switch needs a driver, an address and max_sessions >= 1".into(),
+            ));
         }
         Ok(self.store.put_switch(&switch).await?)
     }

@@ -28,24 +28,45 @@ impl Service {
     ///
     /// # Errors
     /// 404 unknown / foreign subscription, 409 from any other status.
-    pub async fn activate(&self, caller: &Caller, subscription_id: &str) -> Result<LifecycleResponse> {
-        self.command(caller, subscription_id, Change::default(), |_| Command::Activate).await
+    pub async fn activate(
+        &self,
+        caller: &Caller,
+        subscription_id: &str,
+    ) -> Result<LifecycleResponse> {
+        self.command(caller, subscription_id, Change::default(), |_| {
+            Command::Activate
+        })
+        .await
     }
 
     /// `POST /subscription/{id}/suspend`: `ACTIVE` -> `SUSPENDED`, port blocked.
     ///
     /// # Errors
     /// 404, 409 unless `ACTIVE` (or already `SUSPENDED`: no-op).
-    pub async fn suspend(&self, caller: &Caller, subscription_id: &str) -> Result<LifecycleResponse> {
-        self.command(caller, subscription_id, Change::default(), |_| Command::Suspend).await
+    pub async fn suspend(
+        &self,
+        caller: &Caller,
+        subscription_id: &str,
+    ) -> Result<LifecycleResponse> {
+        self.command(caller, subscription_id, Change::default(), |_| {
+            Command::Suspend
+        })
+        .await
     }
 
     /// `POST /subscription/{id}/reactivate`: `SUSPENDED` -> `ACTIVE`, plan restored on the port.
     ///
     /// # Errors
     /// 404, 409 unless `SUSPENDED` (or already `ACTIVE`: no-op).
-    pub async fn reactivate(&self, caller: &Caller, subscription_id: &str) -> Result<LifecycleResponse> {
-        self.command(caller, subscription_id, Change::default(), |_| Command::Reactivate).await
+    pub async fn reactivate(
+        &self,
+        caller: &Caller,
+        subscription_id: &str,
+    ) -> Result<LifecycleResponse> {
+        self.command(caller, subscription_id, Change::default(), |_| {
+            Command::Reactivate
+        })
+        .await
     }
 
     /// `POST /subscription/{id}/cancel`: any status -> `CANCELLED`; the port goes back to the
@@ -54,8 +75,15 @@ impl Service {
     ///
     /// # Errors
     /// 404.
-    pub async fn cancel(&self, caller: &Caller, subscription_id: &str) -> Result<LifecycleResponse> {
-        self.command(caller, subscription_id, Change::default(), |_| Command::Cancel).await
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        subscription_id: &str,
+    ) -> Result<LifecycleResponse> {
+        self.command(caller, subscription_id, Change::default(), |_| {
+            Command::Cancel
+        })
+        .await
     }
 
     /// `POST /subscription/{id}/change-plan`: rewrites VLAN and limits on an `ACTIVE`
@@ -64,9 +92,18 @@ impl Service {
     /// # Errors
     /// 422 bad `plan_version_id`, 404 unknown, 403 foreign version, 400 inactive version, 409
     /// when cancelled.
-    pub async fn change_plan(&self, caller: &Caller, subscription_id: &str, req: ChangePlanRequest) -> Result<LifecycleResponse> {
+    pub async fn change_plan(
+        &self,
+        caller: &Caller,
+        subscription_id: &str,
+        req: ChangePlanRequest,
+    ) -> Result<LifecycleResponse> {
         let mut f = Fields::body();
-        let plan = f.required(&["plan_version_id"], req.plan_version_id.as_deref(), uuid::<PlanVersionId>);
+        let plan = f.required(
+            &["plan_version_id"],
+            req.plan_version_id.as_deref(),
+            uuid::<PlanVersionId>,
+        );
         f.finish()?;
         let plan = self.owned_plan_version(caller, present(plan)?).await?;
         // Looked up first so that an unknown subscription is a 404 whatever the plan's window.
@@ -75,8 +112,16 @@ impl Service {
             return Err(Error::BadRequest(error::PLAN_VERSION_NOT_ACTIVE.into()));
         }
         let id = plan.id;
-        let change = Change { new_plan: Some(plan), new_port: None };
-        self.command(caller, subscription_id, change, move |s| Command::ChangePlan { same_version: s.plan_version_id == id }).await
+        let change = Change {
+            new_plan: Some(plan),
+            new_port: None,
+        };
+        self.command(caller, subscription_id, change, move |s| {
+            Command::ChangePlan {
+                same_version: s.plan_version_id == id,
+            }
+        })
+        .await
     }
 
     /// `POST /provisioning/confirm-install`: assigns the patched port to a `PENDING_INSTALL`
@@ -85,28 +130,60 @@ impl Service {
     ///
     /// # Errors
     /// 422, 404 unknown subscription or port, 409 wrong status or port already in use.
-    pub async fn confirm_install(&self, caller: &Caller, req: ConfirmInstallRequest) -> Result<ProvisionResponse> {
+    pub async fn confirm_install(
+        &self,
+        caller: &Caller,
+        req: ConfirmInstallRequest,
+    ) -> Result<ProvisionResponse> {
         let mut f = Fields::body();
-        let sub = f.required(&["subscription_id"], req.subscription_id.as_deref(), uuid::<SubscriptionId>);
+        let sub = f.required(
+            &["subscription_id"],
+            req.subscription_id.as_deref(),
+            uuid::<SubscriptionId>,
+        );
         let switch = f.required(&["switch_id"], req.switch_id.as_deref(), uuid::<SwitchId>);
-        let number = f.required(&["port_number"], req.port_number.map(|n| n.to_string()).as_deref(), |s| {
-            s.parse::<u32>().map_err(|_| crate::types::InvalidValue::new("value_error.integer", "value is not a valid integer"))
-        });
+        let number = f.required(
+            &["port_number"],
+            req.port_number.map(|n| n.to_string()).as_deref(),
+            |s| {
+                s.parse::<u32>().map_err(|_| {
+                    crate::types::InvalidValue::new(
+                        "value_error.integer",
+                        "value is not a valid integer",
+                    )
+                })
+            },
+        );
         f.finish()?;
-        let port = PortRef { switch_id: present(switch)?, port_number: present(number)? };
+        let port = PortRef {
+            switch_id: present(switch)?,
+            port_number: present(number)?,
+        };
         let sub_id = present(sub)?.to_string();
         self.subscription(caller, &sub_id).await?;
         if self.store.get_port(port).await?.is_none() {
             return Err(Error::NotFound("Port not found".into()));
         }
-        let change = Change { new_plan: None, new_port: Some(port) };
-        let done = self.command(caller, &sub_id, change, move |s| Command::ConfirmInstall { same_port: s.port == Some(port) }).await?;
+        let change = Change {
+            new_plan: None,
+            new_port: Some(port),
+        };
+        let done = self
+            .command(caller, &sub_id, change, move |s| Command::ConfirmInstall {
+                same_port: s.port == Some(port),
+            })
+            .await?;
         let sub = self.subscription(caller, &sub_id).await?;
         let mut response = response_for(&sub);
         response.job_id = done.job_id.or(sub.initial_job_id);
         if response.job_id.is_none() {
             // Repeated confirm: hand back the provisioning job of the first call.
-            response.job_id = self.store.list_jobs_of(caller.provider_id, sub.id).await?.first().map(|j| j.id);
+            response.job_id = self
+                .store
+                .list_jobs_of(caller.provider_id, sub.id)
+                .await?
+                .first()
+                .map(|j| j.id);
         }
         response.message = super::responses::MSG_PROVISIONING_STARTED.into();
         Ok(response)
@@ -137,10 +214,20 @@ impl Service {
         for _ in 0..CAS_RETRIES {
             let current = self.subscription(caller, subscription_id).await?;
             let command = decide(&current);
-            let state = State { status: Some(current.status), has_port: current.port.is_some() || change.new_port.is_some(), billing: provider.billing_mode };
-            let transition = lifecycle::transition(state, command).map_err(|e| Error::Conflict(e.to_string()))?;
+            let state = State {
+                status: Some(current.status),
+                has_port: current.port.is_some() || change.new_port.is_some(),
+                billing: provider.billing_mode,
+            };
+            let transition = lifecycle::transition(state, command)
+                .map_err(|e| Error::Conflict(e.to_string()))?;
             if transition.is_noop(Some(current.status)) {
-                return Ok(LifecycleResponse { subscription_id: current.id, status: current.status, job_id: None, message: "No change".into() });
+                return Ok(LifecycleResponse {
+                    subscription_id: current.id,
+                    status: current.status,
+                    job_id: None,
+                    message: "No change".into(),
+                });
             }
             let now = self.clock.now();
             let mut after = current.clone();
@@ -149,23 +236,38 @@ impl Service {
             after.updated_at = now;
             for effect in &transition.effects {
                 match effect {
-                    Effect::RecordPlanVersion => after.plan_version_id = change.new_plan.as_ref().map_or(after.plan_version_id, |p| p.id),
+                    Effect::RecordPlanVersion => {
+                        after.plan_version_id = change
+                            .new_plan
+                            .as_ref()
+                            .map_or(after.plan_version_id, |p| p.id)
+                    }
                     Effect::AssignPort => after.port = change.new_port.or(after.port),
                     _ => {}
                 }
             }
             let plan = match &change.new_plan {
                 Some(p) => p.clone(),
-                None => self.store.get_plan_version(after.plan_version_id).await?.ok_or_else(|| Error::Internal("plan version of a subscription vanished".into()))?,
+                None => self
+                    .store
+                    .get_plan_version(after.plan_version_id)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::Internal("plan version of a subscription vanished".into())
+                    })?,
             };
             let port = match after.port {
                 Some(p) => Some(self.port_context(p).await?),
                 None => None,
             };
-            let (jobs, events) = self.materialise(&after, &plan, port.as_ref(), &transition.effects, now)?;
+            let (jobs, events) =
+                self.materialise(&after, &plan, port.as_ref(), &transition.effects, now)?;
             let job_id = jobs.first().map(|j| j.id);
             let writes = WriteSet {
-                subscription_update: Some(SubscriptionUpdate { expected_revision: current.revision, after: after.clone() }),
+                subscription_update: Some(SubscriptionUpdate {
+                    expected_revision: current.revision,
+                    after: after.clone(),
+                }),
                 jobs,
                 events,
                 ..WriteSet::default()
@@ -181,11 +283,15 @@ impl Service {
                 }
                 Err(StoreError::Conflict(ConflictKind::Revision)) => continue,
                 Err(StoreError::Conflict(ConflictKind::PortTaken)) => {
-                    return Err(Error::Conflict("Port already assigned to another subscription".into()));
+                    return Err(Error::Conflict(
+                        "Port already assigned to another subscription".into(),
+                    ));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(Error::Conflict("Subscription is being changed concurrently; retry".into()))
+        Err(Error::Conflict(
+            "Subscription is being changed concurrently; retry".into(),
+        ))
     }
 }

@@ -26,7 +26,9 @@ pub use inventory::NewProvider;
 pub use requests::*;
 pub use responses::*;
 
-use crate::ports::{Argon2Hasher, Clock, IdGenerator, PasswordHasher, RandomIds, Store, SystemClock};
+use crate::ports::{
+    Argon2Hasher, Clock, IdGenerator, PasswordHasher, RandomIds, Store, SystemClock,
+};
 use crate::types::ProviderId;
 
 /// Who is calling: a provider in one environment. Obtained from
@@ -52,7 +54,11 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { max_batch_entries: 100, max_batches_in_progress: 3, batch_retention: chrono::Duration::hours(48) }
+        Self {
+            max_batch_entries: 100,
+            max_batches_in_progress: 3,
+            batch_retention: chrono::Duration::hours(48),
+        }
     }
 }
 

@@ -7,7 +7,10 @@ use super::responses::ProvisionResponse;
 use super::{Caller, Service};
 use crate::error::Result;
 use crate::model::Address;
-use crate::types::{Email, ExternalSubscriptionId, LocationHash, MacAddress, PlanVersionId, Text, country_or_default};
+use crate::types::{
+    Email, ExternalSubscriptionId, LocationHash, MacAddress, PlanVersionId, Text,
+    country_or_default,
+};
 
 impl Service {
     /// `POST /partner/provisioning/provider-initiated`: finds or creates the subscriber by
@@ -19,12 +22,25 @@ impl Service {
     /// 422 fields / `Invalid location_hash format`, 403 foreign plan version, 404 unknown
     /// location or plan version, 400 inactive plan version, 409 location taken or the key
     /// reused with another body.
-    pub async fn provider_initiated(&self, caller: &Caller, req: ProvisionRequest) -> Result<ProvisionResponse> {
+    pub async fn provider_initiated(
+        &self,
+        caller: &Caller,
+        req: ProvisionRequest,
+    ) -> Result<ProvisionResponse> {
         let mut f = Fields::body();
-        let plan = f.required(&["plan_version_id"], req.plan_version_id.as_deref(), uuid::<PlanVersionId>);
-        let hash = f.required(&["location_hash"], req.location_hash.as_deref(), LocationHash::parse);
+        let plan = f.required(
+            &["plan_version_id"],
+            req.plan_version_id.as_deref(),
+            uuid::<PlanVersionId>,
+        );
+        let hash = f.required(
+            &["location_hash"],
+            req.location_hash.as_deref(),
+            LocationHash::parse,
+        );
         let email = f.required(&["email"], req.email.as_deref(), Email::parse);
-        let mut text = |name: &str, v: &Option<String>| f.required(&[name], v.as_deref(), Text::parse);
+        let mut text =
+            |name: &str, v: &Option<String>| f.required(&[name], v.as_deref(), Text::parse);
         let firstname = text("firstname", &req.firstname);
         let lastname = text("lastname", &req.lastname);
         let street = text("street", &req.street);
@@ -34,11 +50,19 @@ impl Service {
         let province = text("province", &req.province);
         let country = f.check(&["country"], country_or_default(req.country.as_deref()));
         let phone = f.optional(&["phonenumber"], req.phonenumber.as_deref(), Text::parse);
-        let mac = f.optional(&["mac_address"], req.mac_address.as_deref(), MacAddress::parse);
-        let external =
-            f.optional(&["external_subscription_id"], req.external_subscription_id.as_deref(), ExternalSubscriptionId::parse);
+        let mac = f.optional(
+            &["mac_address"],
+            req.mac_address.as_deref(),
+            MacAddress::parse,
+        );
+        let external = f.optional(
+            &["external_subscription_id"],
+            req.external_subscription_id.as_deref(),
+            ExternalSubscriptionId::parse,
+        );
         f.finish()?;
-        let (email, plan_version_id, external) = (present(email)?, present(plan)?, present(external)?);
+        let (email, plan_version_id, external) =
+            (present(email)?, present(plan)?, present(external)?);
         let idempotency_key = match &external {
             Some(ext) => external_key(ext),
             None => email_key(&email, plan_version_id),

@@ -27,6 +27,10 @@ impl Service {
     pub async fn my_plan_versions(&self, caller: &Caller) -> Result<Vec<PlanVersionView>> {
         let now = self.clock.now();
         let versions = self.store.list_plan_versions(caller.provider_id).await?;
-        Ok(versions.iter().filter(|v| v.is_active_at(now)).map(PlanVersionView::from).collect())
+        Ok(versions
+            .iter()
+            .filter(|v| v.is_active_at(now))
+            .map(PlanVersionView::from)
+            .collect())
     }
 }

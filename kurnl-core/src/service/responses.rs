@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::model::{Job, PlanVersion, Subscriber, Subscription};
 use crate::types::{
-    BatchId, CustomerType, DeliveryMode, JobId, PlanId, PlanVersionId, SubscriberId, SubscriptionId, SubscriptionStatus,
-    UnitId,
+    BatchId, CustomerType, DeliveryMode, JobId, PlanId, PlanVersionId, SubscriberId,
+    SubscriptionId, SubscriptionStatus, UnitId,
 };
 
 /// `"Provisioning started"`.
@@ -66,7 +66,10 @@ impl From<&Subscription> for SubscriptionView {
             delivery_mode: s.delivery_mode,
             location_hash: s.location_hash.as_ref().map(|h| h.as_str().to_owned()),
             unit_id: s.unit_id,
-            external_subscription_id: s.external_subscription_id.as_ref().map(|e| e.as_str().to_owned()),
+            external_subscription_id: s
+                .external_subscription_id
+                .as_ref()
+                .map(|e| e.as_str().to_owned()),
             mac_address: s.mac.map(|m| m.to_string()),
             created_at: s.created_at,
             updated_at: s.updated_at,

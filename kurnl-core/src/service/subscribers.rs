@@ -7,7 +7,9 @@ use super::{Caller, Service};
 use crate::error::{Error, Result};
 use crate::model::{Address, Subscriber};
 use crate::ports::{ConflictKind, StoreError, SubscriberQuery};
-use crate::types::{Email, InvalidValue, SubscriberId, SubscriptionStatus, Text, country_or_default};
+use crate::types::{
+    Email, InvalidValue, SubscriberId, SubscriptionStatus, Text, country_or_default,
+};
 
 /// How often an update is re-applied after a concurrent change.
 const CAS_RETRIES: usize = 16;
@@ -18,12 +20,17 @@ impl Service {
     ///
     /// # Errors
     /// 422 fields, 409 email taken with different details.
-    pub async fn create_subscriber(&self, caller: &Caller, req: SubscriberCreateRequest) -> Result<SubscriberCreated> {
+    pub async fn create_subscriber(
+        &self,
+        caller: &Caller,
+        req: SubscriberCreateRequest,
+    ) -> Result<SubscriberCreated> {
         let mut f = Fields::body();
         let email = f.required(&["email"], req.email.as_deref(), Email::parse);
         let firstname = f.required(&["firstname"], req.firstname.as_deref(), Text::parse);
         let lastname = f.required(&["lastname"], req.lastname.as_deref(), Text::parse);
-        let mut opt = |name: &str, v: &Option<String>| f.optional(&[name], v.as_deref(), Text::parse);
+        let mut opt =
+            |name: &str, v: &Option<String>| f.optional(&[name], v.as_deref(), Text::parse);
         let phone = opt("phonenumber", &req.phonenumber);
         let street = opt("street", &req.street);
         let housenumber = opt("housenumber", &req.housenumber);
@@ -61,42 +68,74 @@ impl Service {
             updated_at: now,
         };
         for _ in 0..2 {
-            if let Some(existing) = self.store.find_subscriber_by_email(caller.provider_id, caller.sandbox, &candidate.email).await? {
+            if let Some(existing) = self
+                .store
+                .find_subscriber_by_email(caller.provider_id, caller.sandbox, &candidate.email)
+                .await?
+            {
                 if !same_details(&existing, &candidate) {
-                    return Err(Error::Conflict("Subscriber with this email exists with different details".into()));
+                    return Err(Error::Conflict(
+                        "Subscriber with this email exists with different details".into(),
+                    ));
                 }
-                return Ok(SubscriberCreated { created: false, subscriber: SubscriberView::of(&existing) });
+                return Ok(SubscriberCreated {
+                    created: false,
+                    subscriber: SubscriberView::of(&existing),
+                });
             }
             match self.store.insert_subscriber(&candidate).await {
-                Ok(()) => return Ok(SubscriberCreated { created: true, subscriber: SubscriberView::of(&candidate) }),
+                Ok(()) => {
+                    return Ok(SubscriberCreated {
+                        created: true,
+                        subscriber: SubscriberView::of(&candidate),
+                    });
+                }
                 Err(StoreError::Conflict(ConflictKind::SubscriberEmail)) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(Error::Internal("subscriber neither inserted nor found".into()))
+        Err(Error::Internal(
+            "subscriber neither inserted nor found".into(),
+        ))
     }
 
     /// `GET /provider/subscribers`.
     ///
     /// # Errors
     /// 422 for `page < 1`, `page_size` outside 1..=100, or an unknown `status`.
-    pub async fn list_subscribers(&self, caller: &Caller, query: SubscriberListQuery) -> Result<PageView<SubscriberView>> {
+    pub async fn list_subscribers(
+        &self,
+        caller: &Caller,
+        query: SubscriberListQuery,
+    ) -> Result<PageView<SubscriberView>> {
         let mut f = Fields::under(&["query"]);
         let page = query.page.unwrap_or(1);
         let page_size = query.page_size.unwrap_or(50);
         if page < 1 {
-            f.push(&["page"], InvalidValue::new("value_error.number.not_ge", "page must be at least 1"));
+            f.push(
+                &["page"],
+                InvalidValue::new("value_error.number.not_ge", "page must be at least 1"),
+            );
         }
         if !(1..=100).contains(&page_size) {
-            f.push(&["page_size"], InvalidValue::new("value_error.number", "page_size must be between 1 and 100"));
+            f.push(
+                &["page_size"],
+                InvalidValue::new("value_error.number", "page_size must be between 1 and 100"),
+            );
         }
         let status = f.optional(&["status"], query.status.as_deref(), |s| {
             SubscriptionStatus::parse_loose(s).ok_or_else(|| {
-                InvalidValue::new("value_error.enum", "status must be one of: pending, pending_install, active, suspended, cancelled")
+                InvalidValue::new(
+                    "value_error.enum",
+                    "status must be one of: pending, pending_install, active, suspended, cancelled",
+                )
             })
         });
         f.finish()?;
-        let search = query.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let search = query
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
         let result = self
             .store
             .list_subscribers(&SubscriberQuery {
@@ -124,7 +163,10 @@ impl Service {
     /// 404 unknown or another provider's.
     pub async fn get_subscriber(&self, caller: &Caller, id: &str) -> Result<SubscriberView> {
         let subscriber = self.subscriber(caller, id).await?;
-        let subs = self.store.list_subscriptions_of(caller.provider_id, subscriber.id).await?;
+        let subs = self
+            .store
+            .list_subscriptions_of(caller.provider_id, subscriber.id)
+            .await?;
         let mut view = SubscriberView::of(&subscriber);
         view.subscriptions = Some(subs.iter().map(SubscriptionView::from).collect());
         Ok(view)
@@ -134,9 +176,15 @@ impl Service {
     ///
     /// # Errors
     /// 404, 422 bad field.
-    pub async fn update_subscriber(&self, caller: &Caller, id: &str, patch: SubscriberPatch) -> Result<SubscriberView> {
+    pub async fn update_subscriber(
+        &self,
+        caller: &Caller,
+        id: &str,
+        patch: SubscriberPatch,
+    ) -> Result<SubscriberView> {
         let mut f = Fields::body();
-        let mut opt = |name: &str, v: &Option<String>| f.optional(&[name], v.as_deref(), Text::parse);
+        let mut opt =
+            |name: &str, v: &Option<String>| f.optional(&[name], v.as_deref(), Text::parse);
         let firstname = opt("firstname", &patch.firstname);
         let lastname = opt("lastname", &patch.lastname);
         let phone = opt("phonenumber", &patch.phonenumber);
@@ -146,8 +194,13 @@ impl Service {
         let city = opt("city", &patch.city);
         let province = opt("province", &patch.province);
         f.finish()?;
-        let (firstname, lastname, phone) = (present(firstname)?, present(lastname)?, present(phone)?);
-        let (street, housenumber, postalcode) = (present(street)?, present(housenumber)?, present(postalcode)?);
+        let (firstname, lastname, phone) =
+            (present(firstname)?, present(lastname)?, present(phone)?);
+        let (street, housenumber, postalcode) = (
+            present(street)?,
+            present(housenumber)?,
+            present(postalcode)?,
+        );
         let (city, province) = (present(city)?, present(province)?);
         for _ in 0..CAS_RETRIES {
             let current = self.subscriber(caller, id).await?;
@@ -180,18 +233,33 @@ impl Service {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(Error::Conflict("Subscriber is being changed concurrently; retry".into()))
+        Err(Error::Conflict(
+            "Subscriber is being changed concurrently; retry".into(),
+        ))
     }
 
     /// `GET /provider/subscribers/{id}/subscriptions` (paginated envelope, one page).
     ///
     /// # Errors
     /// 404.
-    pub async fn list_subscriber_subscriptions(&self, caller: &Caller, id: &str) -> Result<PageView<SubscriptionView>> {
+    pub async fn list_subscriber_subscriptions(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<PageView<SubscriptionView>> {
         let subscriber = self.subscriber(caller, id).await?;
-        let subs = self.store.list_subscriptions_of(caller.provider_id, subscriber.id).await?;
+        let subs = self
+            .store
+            .list_subscriptions_of(caller.provider_id, subscriber.id)
+            .await?;
         let n = u32::try_from(subs.len()).unwrap_or(u32::MAX);
-        Ok(PageView { results: subs.iter().map(SubscriptionView::from).collect(), total: u64::from(n), page: 1, page_size: n.max(1), has_more: false })
+        Ok(PageView {
+            results: subs.iter().map(SubscriptionView::from).collect(),
+            total: u64::from(n),
+            page: 1,
+            page_size: n.max(1),
+            has_more: false,
+        })
     }
 
     async fn subscriber(&self, caller: &Caller, id: &str) -> Result<Subscriber> {
@@ -212,7 +280,10 @@ fn same_details(existing: &Subscriber, candidate: &Subscriber) -> bool {
         && existing.lastname == candidate.lastname
         && opt(&existing.phonenumber, &candidate.phonenumber)
         && opt(&existing.address.street, &candidate.address.street)
-        && opt(&existing.address.housenumber, &candidate.address.housenumber)
+        && opt(
+            &existing.address.housenumber,
+            &candidate.address.housenumber,
+        )
         && opt(&existing.address.postalcode, &candidate.address.postalcode)
         && opt(&existing.address.city, &candidate.address.city)
         && opt(&existing.address.province, &candidate.address.province)

@@ -18,12 +18,18 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock at `start`.
     pub fn at(start: DateTime<Utc>) -> Self {
-        Self { now: Mutex::new(start) }
+        Self {
+            now: Mutex::new(start),
+        }
     }
 
     /// A clock at 2026-01-01T00:00:00Z.
     pub fn new() -> Self {
-        Self::at(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default())
+        Self::at(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+        )
     }
 
     /// Moves forward.
@@ -86,7 +92,10 @@ impl RecordingEventSink {
 
     /// Events acknowledged so far, in delivery order.
     pub fn events(&self) -> Vec<Event> {
-        self.delivered.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Names of the events acknowledged so far.
@@ -100,11 +109,18 @@ impl EventSink for RecordingEventSink {
     async fn deliver(&self, event: &Event, _provider: &Provider) -> SinkReport {
         let next = {
             let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
-            if script.is_empty() { SinkOutcome::Acknowledged } else { script.remove(0) }
+            if script.is_empty() {
+                SinkOutcome::Acknowledged
+            } else {
+                script.remove(0)
+            }
         };
         match next {
             SinkOutcome::Acknowledged => {
-                self.delivered.lock().unwrap_or_else(|e| e.into_inner()).push(event.clone());
+                self.delivered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(event.clone());
                 SinkReport::acknowledged(Some(200))
             }
             SinkOutcome::Retryable { retry_after } => SinkReport {
@@ -112,9 +128,11 @@ impl EventSink for RecordingEventSink {
                 status_code: Some(503),
                 error: Some("scripted: 503".into()),
             },
-            SinkOutcome::Rejected => {
-                SinkReport { outcome: SinkOutcome::Rejected, status_code: Some(400), error: Some("scripted: 400".into()) }
-            }
+            SinkOutcome::Rejected => SinkReport {
+                outcome: SinkOutcome::Rejected,
+                status_code: Some(400),
+                error: Some("scripted: 400".into()),
+            },
         }
     }
 }

@@ -7,15 +7,20 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::{ManualClock, RecordingEventSink};
-use crate::engine::{EngineConfig, OutboxDispatcher, ProvisioningEngine, DeliveryPolicy};
+use crate::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
 use crate::memory::InMemorySwitch;
 use crate::model::{
-    BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit, WebhookEndpoint,
+    BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit,
+    WebhookEndpoint,
 };
 use crate::ports::{Argon2Hasher, DriverRegistry, RandomIds, Store};
-use crate::service::{AddressInput, Caller, CheckoutRequest, CheckoutSubscriberInput, ContactInput, NewProvider, ProvisionRequest, Service};
+use crate::service::{
+    AddressInput, Caller, CheckoutRequest, CheckoutSubscriberInput, ContactInput, NewProvider,
+    ProvisionRequest, Service,
+};
 use crate::types::{
-    BuildingId, InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit, Secret, SwitchId, UnitId, VlanId,
+    BuildingId, InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit,
+    Secret, SwitchId, UnitId, VlanId,
 };
 
 /// Ports (and locations) the fixture's switch has.
@@ -75,7 +80,10 @@ pub struct Fixture {
 
 fn rate(down: u32, up: u32) -> RateLimit {
     #[allow(clippy::unwrap_used)]
-    RateLimit { down: Kbps::new(down).unwrap(), up: Kbps::new(up).unwrap() }
+    RateLimit {
+        down: Kbps::new(down).unwrap(),
+        up: Kbps::new(up).unwrap(),
+    }
 }
 
 #[allow(clippy::unwrap_used, clippy::expect_used)] // fixture setup: a failure is a broken test environment
@@ -83,7 +91,9 @@ impl Fixture {
     /// Builds the world on `store` (which may be shared with other fixtures).
     pub async fn new(store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::at(chrono::Utc::now()));
-        let service = Service::new(Arc::clone(&store)).with_clock(clock.clone()).with_hasher(Arc::new(Argon2Hasher::fast()));
+        let service = Service::new(Arc::clone(&store))
+            .with_clock(clock.clone())
+            .with_hasher(Arc::new(Argon2Hasher::fast()));
         let switch = Arc::new(InMemorySwitch::new());
         let switch_record = Switch {
             id: SwitchId::new_random(),
@@ -96,34 +106,90 @@ impl Fixture {
             captive_vlan: VlanId::new(999).unwrap(),
             max_sessions: 1,
         };
-        service.put_switch(switch_record.clone()).await.expect("switch");
+        service
+            .put_switch(switch_record.clone())
+            .await
+            .expect("switch");
         let mut locations = Vec::new();
         for n in 1..=FIXTURE_PORTS {
-            let port = PortRef { switch_id: switch_record.id, port_number: n };
+            let port = PortRef {
+                switch_id: switch_record.id,
+                port_number: n,
+            };
             let interface = InterfaceName::parse(&format!("GigabitEthernet1/0/{n}")).unwrap();
-            service.put_port(Port { port, interface }).await.expect("port");
-            let hash = LocationHash::parse(&hex::encode(&uuid::Uuid::new_v4().as_bytes()[..5])).unwrap();
-            service.put_location(Location { hash: hash.clone(), port, building_id: None, unit_id: None }).await.expect("location");
+            service
+                .put_port(Port { port, interface })
+                .await
+                .expect("port");
+            let hash =
+                LocationHash::parse(&hex::encode(&uuid::Uuid::new_v4().as_bytes()[..5])).unwrap();
+            service
+                .put_location(Location {
+                    hash: hash.clone(),
+                    port,
+                    building_id: None,
+                    unit_id: None,
+                })
+                .await
+                .expect("location");
             locations.push(hash);
         }
         let building = BuildingId::new_random();
-        service.put_building(Building { id: building, name: "Fixture Tower".into(), address: None }).await.expect("building");
+        service
+            .put_building(Building {
+                id: building,
+                name: "Fixture Tower".into(),
+                address: None,
+            })
+            .await
+            .expect("building");
         let mut units = Vec::new();
         for n in 1..=8 {
             let id = UnitId::new_random();
-            service.put_unit(Unit { id, building_id: building, label: format!("{n}A"), floor: None }).await.expect("unit");
+            service
+                .put_unit(Unit {
+                    id,
+                    building_id: building,
+                    label: format!("{n}A"),
+                    floor: None,
+                })
+                .await
+                .expect("unit");
             units.push(id);
         }
         let a = Self::provider(&service, &clock, "Provider A").await;
         let b = Self::provider(&service, &clock, "Provider B").await;
         let drivers = DriverRegistry::new().with("memory", switch.clone());
-        let mut config = EngineConfig { worker: "fixture".into(), ..EngineConfig::default() };
+        let mut config = EngineConfig {
+            worker: "fixture".into(),
+            ..EngineConfig::default()
+        };
         config.backoff.jitter = 0.0;
-        let engine = ProvisioningEngine::new(Arc::clone(&store), drivers, clock.clone(), Arc::new(RandomIds), config);
+        let engine = ProvisioningEngine::new(
+            Arc::clone(&store),
+            drivers,
+            clock.clone(),
+            Arc::new(RandomIds),
+            config,
+        );
         let sink = Arc::new(RecordingEventSink::new());
         let policy = DeliveryPolicy::kurnl_default().without_jitter();
-        let dispatcher = OutboxDispatcher::new(Arc::clone(&store), sink.clone(), clock.clone(), policy);
-        Self { service, store, clock, switch, switch_record, engine, dispatcher, sink, a, b, locations, units }
+        let dispatcher =
+            OutboxDispatcher::new(Arc::clone(&store), sink.clone(), clock.clone(), policy);
+        Self {
+            service,
+            store,
+            clock,
+            switch,
+            switch_record,
+            engine,
+            dispatcher,
+            sink,
+            a,
+            b,
+            locations,
+            units,
+        }
     }
 
     /// A fixture on a fresh [`InMemoryStore`](crate::memory::InMemoryStore).
@@ -137,17 +203,42 @@ impl Fixture {
             .put_provider(NewProvider {
                 id: Some(ProviderId::new_random()),
                 name: name.into(),
-                live: WebhookEndpoint { url: Some("http://127.0.0.1:9/hooks".into()), secret: Some(Secret::new(&webhook_secret)) },
-                sandbox: WebhookEndpoint { url: None, secret: Some(Secret::new(format!("{webhook_secret}-sb"))) },
+                live: WebhookEndpoint {
+                    url: Some("http://127.0.0.1:9/hooks".into()),
+                    secret: Some(Secret::new(&webhook_secret)),
+                },
+                sandbox: WebhookEndpoint {
+                    url: None,
+                    secret: Some(Secret::new(format!("{webhook_secret}-sb"))),
+                },
                 external_checkout_url: None,
                 billing_mode: BillingMode::Kurnl,
             })
             .await
             .expect("provider");
-        let api_key = service.issue_api_key(provider.id, false).await.expect("key").key.expose().to_owned();
-        let sandbox_api_key = service.issue_api_key(provider.id, true).await.expect("key").key.expose().to_owned();
+        let api_key = service
+            .issue_api_key(provider.id, false)
+            .await
+            .expect("key")
+            .key
+            .expose()
+            .to_owned();
+        let sandbox_api_key = service
+            .issue_api_key(provider.id, true)
+            .await
+            .expect("key")
+            .key
+            .expose()
+            .to_owned();
         let plan_id = PlanId::new_random();
-        service.put_plan(Plan { id: plan_id, provider_id: provider.id, name: format!("{name} fibre") }).await.expect("plan");
+        service
+            .put_plan(Plan {
+                id: plan_id,
+                provider_id: provider.id,
+                name: format!("{name} fibre"),
+            })
+            .await
+            .expect("plan");
         let now = crate::ports::Clock::now(clock);
         let version = |name: &str, vlan: u16, r: RateLimit, from, to| PlanVersion {
             id: PlanVersionId::new_random(),
@@ -159,15 +250,42 @@ impl Fixture {
             effective_from: from,
             effective_to: to,
         };
-        let plan = version("100M", 100, rate(100_000, 50_000), now - Duration::days(30), None);
-        let plan_fast = version("500M", 200, rate(500_000, 250_000), now - Duration::days(30), None);
-        let plan_expired = version("old", 300, rate(10_000, 5_000), now - Duration::days(60), Some(now - Duration::days(1)));
+        let plan = version(
+            "100M",
+            100,
+            rate(100_000, 50_000),
+            now - Duration::days(30),
+            None,
+        );
+        let plan_fast = version(
+            "500M",
+            200,
+            rate(500_000, 250_000),
+            now - Duration::days(30),
+            None,
+        );
+        let plan_expired = version(
+            "old",
+            300,
+            rate(10_000, 5_000),
+            now - Duration::days(60),
+            Some(now - Duration::days(1)),
+        );
         for v in [&plan, &plan_fast, &plan_expired] {
-            service.put_plan_version(v.clone()).await.expect("plan version");
+            service
+                .put_plan_version(v.clone())
+                .await
+                .expect("plan version");
         }
         FixtureProvider {
-            caller: Caller { provider_id: provider.id, sandbox: false },
-            sandbox_caller: Caller { provider_id: provider.id, sandbox: true },
+            caller: Caller {
+                provider_id: provider.id,
+                sandbox: false,
+            },
+            sandbox_caller: Caller {
+                provider_id: provider.id,
+                sandbox: true,
+            },
             provider,
             api_key,
             sandbox_api_key,

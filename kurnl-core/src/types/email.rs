@@ -15,7 +15,8 @@ impl Email {
     /// `value_error.email` when the value is not an address or longer than 254 bytes.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let trimmed = raw.trim();
-        let invalid = || InvalidValue::new("value_error.email", "value is not a valid email address");
+        let invalid =
+            || InvalidValue::new("value_error.email", "value is not a valid email address");
         if trimmed.len() > 254 || !email_address::EmailAddress::is_valid(trimmed) {
             return Err(invalid());
         }
@@ -52,13 +53,28 @@ mod tests {
 
     #[test]
     fn lowercases_and_trims() {
-        assert_eq!(Email::parse(" Carol@Example.COM ").unwrap().as_str(), "carol@example.com");
+        assert_eq!(
+            Email::parse(" Carol@Example.COM ").unwrap().as_str(),
+            "carol@example.com"
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "carol", "carol@", "@example.com", "a b@example.com", "\"q\"@example.com", "x@[1.2.3.4]"] {
-            assert_eq!(Email::parse(bad).unwrap_err().kind, "value_error.email", "{bad:?}");
+        for bad in [
+            "",
+            "carol",
+            "carol@",
+            "@example.com",
+            "a b@example.com",
+            "\"q\"@example.com",
+            "x@[1.2.3.4]",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err().kind,
+                "value_error.email",
+                "{bad:?}"
+            );
         }
     }
 }

@@ -52,7 +52,13 @@ pub enum SubscriptionStatus {
 
 impl SubscriptionStatus {
     /// All statuses, for tables and property tests.
-    pub const ALL: [Self; 5] = [Self::Pending, Self::PendingInstall, Self::Active, Self::Suspended, Self::Cancelled];
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::PendingInstall,
+        Self::Active,
+        Self::Suspended,
+        Self::Cancelled,
+    ];
 
     /// The wire name (`PENDING_INSTALL`, ...).
     pub fn as_str(self) -> &'static str {
@@ -67,7 +73,9 @@ impl SubscriptionStatus {
 
     /// Parses the wire name case-insensitively (`?status=active` is accepted).
     pub fn parse_loose(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(raw.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(raw.trim()))
     }
 
     /// Whether the subscription still holds its location / unit (anything but cancelled).

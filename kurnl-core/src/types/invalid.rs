@@ -17,7 +17,10 @@ pub struct InvalidValue {
 impl InvalidValue {
     /// Builds an error of the given kind.
     pub fn new(kind: &'static str, msg: impl Into<String>) -> Self {
-        Self { msg: msg.into(), kind }
+        Self {
+            msg: msg.into(),
+            kind,
+        }
     }
 
     /// Places the error at a field path such as `["body", "subscriber", "email"]`.
@@ -26,7 +29,11 @@ impl InvalidValue {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        FieldError { loc: loc.into_iter().map(Into::into).collect(), msg: self.msg, kind: self.kind }
+        FieldError {
+            loc: loc.into_iter().map(Into::into).collect(),
+            msg: self.msg,
+            kind: self.kind,
+        }
     }
 }
 

@@ -16,7 +16,10 @@ impl LocationHash {
         if raw.len() == 10 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
             Ok(Self(raw.to_ascii_lowercase()))
         } else {
-            Err(InvalidValue::new("value_error.location_hash", crate::error::INVALID_LOCATION_HASH))
+            Err(InvalidValue::new(
+                "value_error.location_hash",
+                crate::error::INVALID_LOCATION_HASH,
+            ))
         }
     }
 
@@ -45,12 +48,22 @@ mod tests {
 
     #[test]
     fn accepts_ten_hex_and_lowercases() {
-        assert_eq!(LocationHash::parse("AB12cd34EF").unwrap().as_str(), "ab12cd34ef");
+        assert_eq!(
+            LocationHash::parse("AB12cd34EF").unwrap().as_str(),
+            "ab12cd34ef"
+        );
     }
 
     #[test]
     fn rejects_wrong_length_and_non_hex() {
-        for bad in ["", "ab12cd34e", "ab12cd34ef0", "ab12cd34eg", "ab12cd34e ", "ab12cd34é"] {
+        for bad in [
+            "",
+            "ab12cd34e",
+            "ab12cd34ef0",
+            "ab12cd34eg",
+            "ab12cd34e ",
+            "ab12cd34é",
+        ] {
             let err = LocationHash::parse(bad).unwrap_err();
             assert_eq!(err.msg, "Invalid location_hash format", "{bad:?}");
         }

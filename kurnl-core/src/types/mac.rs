@@ -20,15 +20,24 @@ impl MacAddress {
             )
         };
         let raw = raw.trim();
-        let groups: Vec<&str> = if raw.len() == 17 && raw.bytes().filter(|b| *b == b':').count() == 5 {
-            raw.split(':').collect()
-        } else if raw.len() == 17 && raw.bytes().filter(|b| *b == b'-').count() == 5 {
-            raw.split('-').collect()
-        } else if raw.len() == 14 && raw.bytes().filter(|b| *b == b'.').count() == 2 {
-            raw.split('.').flat_map(|g| if g.len() == 4 { vec![&g[..2], &g[2..]] } else { vec![g] }).collect()
-        } else {
-            return Err(invalid());
-        };
+        let groups: Vec<&str> =
+            if raw.len() == 17 && raw.bytes().filter(|b| *b == b':').count() == 5 {
+                raw.split(':').collect()
+            } else if raw.len() == 17 && raw.bytes().filter(|b| *b == b'-').count() == 5 {
+                raw.split('-').collect()
+            } else if raw.len() == 14 && raw.bytes().filter(|b| *b == b'.').count() == 2 {
+                raw.split('.')
+                    .flat_map(|g| {
+                        if g.len() == 4 {
+                            vec![&g[..2], &g[2..]]
+                        } else {
+                            vec![g]
+                        }
+                    })
+                    .collect()
+            } else {
+                return Err(invalid());
+            };
         if groups.len() != 6 {
             return Err(invalid());
         }
@@ -50,14 +59,21 @@ impl MacAddress {
     /// Cisco dotted form: `aabb.ccdd.eeff`.
     pub fn to_cisco(&self) -> String {
         let b = self.0;
-        format!("{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+        format!(
+            "{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
     }
 }
 
 impl std::fmt::Display for MacAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let b = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
     }
 }
 
@@ -93,7 +109,12 @@ mod tests {
 
     #[test]
     fn three_notations_one_canonical_form() {
-        for raw in ["BB:CC:DD:EE:FF:00", "bb-cc-dd-ee-ff-00", "bbcc.ddee.ff00", "BBCC.DDEE.FF00"] {
+        for raw in [
+            "BB:CC:DD:EE:FF:00",
+            "bb-cc-dd-ee-ff-00",
+            "bbcc.ddee.ff00",
+            "BBCC.DDEE.FF00",
+        ] {
             let mac = MacAddress::parse(raw).unwrap();
             assert_eq!(mac.to_string(), "bb:cc:dd:ee:ff:00");
             assert_eq!(mac.to_cisco(), "bbcc.ddee.ff00");
@@ -102,7 +123,15 @@ mod tests {
 
     #[test]
     fn rejects_mixed_or_short() {
-        for bad in ["", "bb:cc-dd:ee:ff:00", "bb:cc:dd:ee:ff", "bbcc.ddee.ff0", "gg:cc:dd:ee:ff:00", "bbc.cddee.ff00", "b:bcc:dd:ee:ff:00"] {
+        for bad in [
+            "",
+            "bb:cc-dd:ee:ff:00",
+            "bb:cc:dd:ee:ff",
+            "bbcc.ddee.ff0",
+            "gg:cc:dd:ee:ff:00",
+            "bbc.cddee.ff00",
+            "b:bcc:dd:ee:ff:00",
+        ] {
             assert!(MacAddress::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -17,7 +17,10 @@ impl VlanId {
         if (1..=4094).contains(&id) {
             Ok(Self(id))
         } else {
-            Err(InvalidValue::new("value_error.vlan", format!("vlan id {id} is outside 1..=4094")))
+            Err(InvalidValue::new(
+                "value_error.vlan",
+                format!("vlan id {id} is outside 1..=4094"),
+            ))
         }
     }
 
@@ -58,7 +61,11 @@ impl Kbps {
         } else {
             Err(InvalidValue::new(
                 "value_error.bandwidth",
-                format!("bandwidth {kbps} kbit/s is outside {}..={}", Self::MIN, Self::MAX),
+                format!(
+                    "bandwidth {kbps} kbit/s is outside {}..={}",
+                    Self::MIN,
+                    Self::MAX
+                ),
             ))
         }
     }
@@ -89,12 +96,24 @@ pub struct RateLimit {
     pub up: Kbps,
 }
 
-fn check_charset(raw: &str, kind: &'static str, what: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<(), InvalidValue> {
+fn check_charset(
+    raw: &str,
+    kind: &'static str,
+    what: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), InvalidValue> {
     if raw.is_empty() || raw.len() > max {
-        return Err(InvalidValue::new(kind, format!("{what} must be 1..={max} characters")));
+        return Err(InvalidValue::new(
+            kind,
+            format!("{what} must be 1..={max} characters"),
+        ));
     }
     if let Some(bad) = raw.chars().find(|c| !allowed(*c)) {
-        return Err(InvalidValue::new(kind, format!("{what} contains a character that is not allowed: {bad:?}")));
+        return Err(InvalidValue::new(
+            kind,
+            format!("{what} contains a character that is not allowed: {bad:?}"),
+        ));
     }
     Ok(())
 }
@@ -111,9 +130,14 @@ impl InterfaceName {
     /// `value_error.interface_name` for empty, over-long or out-of-charset names.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         const KIND: &str = "value_error.interface_name";
-        check_charset(raw, KIND, "interface name", 64, |c| c.is_ascii_alphanumeric() || "/.:-".contains(c))?;
+        check_charset(raw, KIND, "interface name", 64, |c| {
+            c.is_ascii_alphanumeric() || "/.:-".contains(c)
+        })?;
         if !raw.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return Err(InvalidValue::new(KIND, "interface name must start with a letter"));
+            return Err(InvalidValue::new(
+                KIND,
+                "interface name must start with a letter",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -145,7 +169,13 @@ impl PortDescription {
     /// # Errors
     /// `value_error.description` outside the charset or length.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        check_charset(raw, "value_error.description", "port description", 64, |c| c.is_ascii_alphanumeric() || "_.-".contains(c))?;
+        check_charset(
+            raw,
+            "value_error.description",
+            "port description",
+            64,
+            |c| c.is_ascii_alphanumeric() || "_.-".contains(c),
+        )?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -184,10 +214,22 @@ mod tests {
 
     #[test]
     fn interface_names() {
-        for ok in ["GigabitEthernet1/0/12", "ge-0/0/12", "Gi1/0/1.100", "xe-0/0/0:1"] {
+        for ok in [
+            "GigabitEthernet1/0/12",
+            "ge-0/0/12",
+            "Gi1/0/1.100",
+            "xe-0/0/0:1",
+        ] {
             InterfaceName::parse(ok).unwrap();
         }
-        for bad in ["", "1/0/1", "Gi1/0/1\nshutdown", "Gi 1/0/1", "Gi1/0/1;", &"G".repeat(65)] {
+        for bad in [
+            "",
+            "1/0/1",
+            "Gi1/0/1\nshutdown",
+            "Gi 1/0/1",
+            "Gi1/0/1;",
+            &"G".repeat(65),
+        ] {
             assert!(InterfaceName::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -48,10 +48,16 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let n = raw.chars().count();
         if n < 8 {
-            return Err(InvalidValue::new("value_error.password", "password must have at least 8 characters"));
+            return Err(InvalidValue::new(
+                "value_error.password",
+                "password must have at least 8 characters",
+            ));
         }
         if n > 1024 {
-            return Err(InvalidValue::new("value_error.password", "password must have at most 1024 characters"));
+            return Err(InvalidValue::new(
+                "value_error.password",
+                "password must have at most 1024 characters",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -91,8 +97,14 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2hunter2")), "Secret(***)");
-        assert_eq!(format!("{:?}", Password::parse("hunter2hunter2").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Secret::new("hunter2hunter2")),
+            "Secret(***)"
+        );
+        assert_eq!(
+            format!("{:?}", Password::parse("hunter2hunter2").unwrap()),
+            "Password(***)"
+        );
         assert!(!format!("{:?}", PasswordHash("$argon2id$x".into())).contains("argon"));
     }
 

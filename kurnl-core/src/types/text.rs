@@ -2,17 +2,32 @@
 
 use super::InvalidValue;
 
-fn clean(raw: &str, min: usize, max: usize, what: &str, kind: &'static str) -> Result<String, InvalidValue> {
+fn clean(
+    raw: &str,
+    min: usize,
+    max: usize,
+    what: &str,
+    kind: &'static str,
+) -> Result<String, InvalidValue> {
     let trimmed = raw.trim();
     let len = trimmed.chars().count();
     if len < min {
-        return Err(InvalidValue::new(kind, format!("{what} must have at least {min} characters")));
+        return Err(InvalidValue::new(
+            kind,
+            format!("{what} must have at least {min} characters"),
+        ));
     }
     if len > max {
-        return Err(InvalidValue::new(kind, format!("{what} must have at most {max} characters")));
+        return Err(InvalidValue::new(
+            kind,
+            format!("{what} must have at most {max} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(InvalidValue::new(kind, format!("{what} must not contain control characters")));
+        return Err(InvalidValue::new(
+            kind,
+            format!("{what} must not contain control characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }

@@ -5,14 +5,15 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::Rng;
 
 use crate::model::{
-    Address, Building, Job, JobAction, JobStatus, NewEvent, EventData, Plan, PlanVersion, Port, PortConfig, PortRef,
-    Provider, Subscriber, Subscription, Switch, Unit, WebhookEndpoint, BillingMode,
+    Address, BillingMode, Building, EventData, Job, JobAction, JobStatus, NewEvent, Plan,
+    PlanVersion, Port, PortConfig, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+    WebhookEndpoint,
 };
 use crate::ports::{ConflictKind, Store, StoreError};
 use crate::types::{
-    BuildingId, CustomerType, DeliveryMode, Email, EventId, InterfaceName, JobId, Kbps, LocationHash, PlanId,
-    PlanVersionId, ProviderId, RateLimit, SubscriberId, SubscriptionId, SubscriptionStatus, SwitchId, Text, UnitId,
-    VlanId,
+    BuildingId, CustomerType, DeliveryMode, Email, EventId, InterfaceName, JobId, Kbps,
+    LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit, SubscriberId, SubscriptionId,
+    SubscriptionStatus, SwitchId, Text, UnitId, VlanId,
 };
 
 /// Unwraps a store result or panics naming the call.
@@ -26,7 +27,11 @@ pub fn ok<T>(result: Result<T, StoreError>, what: &str) -> T {
 
 /// Asserts that a result is `Conflict(kind)`.
 #[track_caller]
-pub fn expect_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, kind: ConflictKind, what: &str) {
+pub fn expect_conflict<T: std::fmt::Debug>(
+    result: Result<T, StoreError>,
+    kind: ConflictKind,
+    what: &str,
+) {
     match result {
         Err(StoreError::Conflict(k)) if k == kind => {}
         other => panic!("store conformance: {what}: expected Conflict({kind:?}), got {other:?}"),
@@ -52,7 +57,9 @@ pub fn expect_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, what:
 }
 
 fn utc(year: i32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn random_seconds(max: i64) -> Duration {
@@ -83,7 +90,11 @@ fn simple(uuid: uuid::Uuid) -> String {
 /// A fresh random email address.
 #[allow(clippy::expect_used)]
 pub fn random_email() -> Email {
-    Email::parse(&format!("suite-{}@example.com", simple(uuid::Uuid::new_v4()))).expect("valid email")
+    Email::parse(&format!(
+        "suite-{}@example.com",
+        simple(uuid::Uuid::new_v4())
+    ))
+    .expect("valid email")
 }
 
 /// A fresh random location hash.
@@ -157,7 +168,12 @@ pub async fn world(store: &dyn Store, ports: u32, max_sessions: u32) -> World {
     let provider = new_provider(store).await;
     let plan_version = new_plan_version(store, provider).await.id;
     let (switch, ports) = new_switch(store, ports, max_sessions).await;
-    World { provider, plan_version, switch, ports }
+    World {
+        provider,
+        plan_version,
+        switch,
+        ports,
+    }
 }
 
 /// Stores a fresh provider.
@@ -170,9 +186,16 @@ pub async fn new_provider(store: &dyn Store) -> ProviderId {
 /// Stores a plan and a version of it for `provider`.
 #[allow(clippy::expect_used)]
 pub async fn new_plan_version(store: &dyn Store, provider: ProviderId) -> PlanVersion {
-    let plan = Plan { id: PlanId::new_random(), provider_id: provider, name: "suite plan".into() };
+    let plan = Plan {
+        id: PlanId::new_random(),
+        provider_id: provider,
+        name: "suite plan".into(),
+    };
     ok(store.put_plan(&plan).await, "put_plan");
-    let rate = RateLimit { down: Kbps::new(100_000).expect("rate"), up: Kbps::new(20_000).expect("rate") };
+    let rate = RateLimit {
+        down: Kbps::new(100_000).expect("rate"),
+        up: Kbps::new(20_000).expect("rate"),
+    };
     let version = PlanVersion {
         id: PlanVersionId::new_random(),
         plan_id: plan.id,
@@ -188,13 +211,28 @@ pub async fn new_plan_version(store: &dyn Store, provider: ProviderId) -> PlanVe
 }
 
 /// Stores a switch and `ports` ports (numbers 1..=ports).
-pub async fn new_switch(store: &dyn Store, ports: u32, max_sessions: u32) -> (SwitchId, Vec<PortRef>) {
+pub async fn new_switch(
+    store: &dyn Store,
+    ports: u32,
+    max_sessions: u32,
+) -> (SwitchId, Vec<PortRef>) {
     let sw = switch(max_sessions);
     ok(store.put_switch(&sw).await, "put_switch");
     let mut refs = Vec::new();
     for n in 1..=ports {
-        let port = PortRef { switch_id: sw.id, port_number: n };
-        ok(store.put_port(&Port { port, interface: interface(n) }).await, "put_port");
+        let port = PortRef {
+            switch_id: sw.id,
+            port_number: n,
+        };
+        ok(
+            store
+                .put_port(&Port {
+                    port,
+                    interface: interface(n),
+                })
+                .await,
+            "put_port",
+        );
         refs.push(port);
     }
     (sw.id, refs)
@@ -202,9 +240,18 @@ pub async fn new_switch(store: &dyn Store, ports: u32, max_sessions: u32) -> (Sw
 
 /// Stores a building and a unit in it.
 pub async fn new_unit(store: &dyn Store) -> UnitId {
-    let building = Building { id: BuildingId::new_random(), name: "suite building".into(), address: None };
+    let building = Building {
+        id: BuildingId::new_random(),
+        name: "suite building".into(),
+        address: None,
+    };
     ok(store.put_building(&building).await, "put_building");
-    let unit = Unit { id: UnitId::new_random(), building_id: building.id, label: "4B".into(), floor: None };
+    let unit = Unit {
+        id: UnitId::new_random(),
+        building_id: building.id,
+        label: "4B".into(),
+        floor: None,
+    };
     ok(store.put_unit(&unit).await, "put_unit");
     unit.id
 }
@@ -241,7 +288,11 @@ pub fn subscriber(provider: ProviderId, sandbox: bool, created_at: DateTime<Utc>
 }
 
 /// A live (`ACTIVE`) subscription (not stored) on `port` under a random idempotency key.
-pub fn subscription(world: &World, port: Option<PortRef>, created_at: DateTime<Utc>) -> Subscription {
+pub fn subscription(
+    world: &World,
+    port: Option<PortRef>,
+    created_at: DateTime<Utc>,
+) -> Subscription {
     Subscription {
         id: SubscriptionId::new_random(),
         provider_id: world.provider,
@@ -265,7 +316,12 @@ pub fn subscription(world: &World, port: Option<PortRef>, created_at: DateTime<U
 }
 
 /// A pending provision job (not stored) for `subscription` on its port.
-pub fn job(subscription: &Subscription, port: PortRef, created_at: DateTime<Utc>, run_at: DateTime<Utc>) -> Job {
+pub fn job(
+    subscription: &Subscription,
+    port: PortRef,
+    created_at: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+) -> Job {
     Job {
         id: JobId::new_random(),
         provider_id: subscription.provider_id,
@@ -292,7 +348,9 @@ pub fn event(subscription: &Subscription, created_at: DateTime<Utc>) -> NewEvent
         id: EventId::new_random(),
         provider_id: subscription.provider_id,
         sandbox: subscription.sandbox,
-        data: EventData::SubscriptionCancelled { subscription_id: subscription.id },
+        data: EventData::SubscriptionCancelled {
+            subscription_id: subscription.id,
+        },
         created_at,
     }
 }
@@ -303,14 +361,20 @@ pub fn completed_event(job: &Job, created_at: DateTime<Utc>) -> NewEvent {
         id: EventId::new_random(),
         provider_id: job.provider_id,
         sandbox: job.sandbox,
-        data: EventData::ProvisioningCompleted { job_id: job.id, subscription_id: job.subscription_id },
+        data: EventData::ProvisioningCompleted {
+            job_id: job.id,
+            subscription_id: job.subscription_id,
+        },
         created_at,
     }
 }
 
 /// Commits a new subscription alone.
 pub async fn insert_subscription(store: &dyn Store, subscription: &Subscription) {
-    let writes = crate::ports::WriteSet { new_subscription: Some(subscription.clone()), ..Default::default() };
+    let writes = crate::ports::WriteSet {
+        new_subscription: Some(subscription.clone()),
+        ..Default::default()
+    };
     ok(store.commit(writes).await, "commit of a new subscription");
 }
 
@@ -324,16 +388,28 @@ pub async fn subscription_with_job(
 ) -> (Subscription, Job) {
     let sub = subscription(world, Some(port), created_at);
     let job = job(&sub, port, created_at, run_at);
-    let writes =
-        crate::ports::WriteSet { new_subscription: Some(sub.clone()), jobs: vec![job.clone()], ..Default::default() };
-    ok(store.commit(writes).await, "commit of a subscription with a job");
+    let writes = crate::ports::WriteSet {
+        new_subscription: Some(sub.clone()),
+        jobs: vec![job.clone()],
+        ..Default::default()
+    };
+    ok(
+        store.commit(writes).await,
+        "commit of a subscription with a job",
+    );
     (sub, job)
 }
 
 /// The subscription moved to `status` with the next revision, for a [`SubscriptionUpdate`](crate::ports::SubscriptionUpdate).
-pub fn with_status(sub: &Subscription, status: SubscriptionStatus) -> crate::ports::SubscriptionUpdate {
+pub fn with_status(
+    sub: &Subscription,
+    status: SubscriptionStatus,
+) -> crate::ports::SubscriptionUpdate {
     let mut after = sub.clone();
     after.status = status;
     after.revision = sub.revision + 1;
-    crate::ports::SubscriptionUpdate { expected_revision: sub.revision, after }
+    crate::ports::SubscriptionUpdate {
+        expected_revision: sub.revision,
+        after,
+    }
 }

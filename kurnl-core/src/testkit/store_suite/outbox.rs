@@ -7,7 +7,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::fixtures::{at, event, expect_lease_lost, expect_not_found, idle_time, insert_subscription, ok, queue_time, subscription, world};
+use super::fixtures::{
+    at, event, expect_lease_lost, expect_not_found, idle_time, insert_subscription, ok, queue_time,
+    subscription, world,
+};
 use super::queue_lock;
 use crate::model::{DeliveryAttempt, DeliveryStatus, Event};
 use crate::ports::{DeliveryNext, DeliveryRecord, EventClaim, EventQuery, Store, WriteSet};
@@ -16,20 +19,34 @@ use crate::types::{EventId, LeaseToken, ProviderId};
 /// Claims until nothing is left and returns the claimed events of `ours`. Other events
 /// (left over by aborted runs) are recorded as failed so that they stop coming back.
 async fn claim_ours(store: &dyn Store, now: DateTime<Utc>, ours: &HashSet<EventId>) -> Vec<Event> {
-    let claim = EventClaim { now, lease: Duration::seconds(30), limit: 100 };
+    let claim = EventClaim {
+        now,
+        lease: Duration::seconds(30),
+        limit: 100,
+    };
     let mut mine = Vec::new();
     for _ in 0..10_000 {
         let batch = ok(store.claim_events(&claim).await, "claim_events");
         if batch.is_empty() {
             return mine;
         }
-        assert!(batch.len() <= 100, "store conformance: claim_events returned more than its limit");
+        assert!(
+            batch.len() <= 100,
+            "store conformance: claim_events returned more than its limit"
+        );
         for e in batch {
             if ours.contains(&e.id) {
                 mine.push(e);
             } else if let Some(lease) = e.lease {
-                let record = DeliveryRecord { lease, attempt: attempt(e.id, 1, now), next: DeliveryNext::Failed };
-                ok(store.record_delivery(e.id, &record).await, "record_delivery of a foreign event");
+                let record = DeliveryRecord {
+                    lease,
+                    attempt: attempt(e.id, 1, now),
+                    next: DeliveryNext::Failed,
+                };
+                ok(
+                    store.record_delivery(e.id, &record).await,
+                    "record_delivery of a foreign event",
+                );
             }
         }
     }
@@ -37,10 +54,21 @@ async fn claim_ours(store: &dyn Store, now: DateTime<Utc>, ours: &HashSet<EventI
 }
 
 fn attempt(event: EventId, n: u32, at: DateTime<Utc>) -> DeliveryAttempt {
-    DeliveryAttempt { event_id: event, attempt: n, at, status_code: Some(503), latency_ms: 12, error: Some("busy".into()) }
+    DeliveryAttempt {
+        event_id: event,
+        attempt: n,
+        at,
+        status_code: Some(503),
+        latency_ms: 12,
+        error: Some("busy".into()),
+    }
 }
 
-async fn stored(store: &dyn Store, provider: ProviderId, id: EventId) -> (Event, Vec<DeliveryAttempt>) {
+async fn stored(
+    store: &dyn Store,
+    provider: ProviderId,
+    id: EventId,
+) -> (Event, Vec<DeliveryAttempt>) {
     match ok(store.get_event(provider, id).await, "get_event") {
         Some(e) => e,
         None => panic!("store conformance: event {id} disappeared"),
@@ -63,58 +91,164 @@ pub async fn outbox_claim_record_replay(store: &dyn Store) {
     let w = world(store, 1, 1).await;
     let t = queue_time();
     let sub = subscription(&w, Some(w.ports[0]), t);
-    let (e1, e2, future) = (event(&sub, t), event(&sub, at(t, 1)), event(&sub, at(t, 10_000)));
-    let writes = WriteSet { new_subscription: Some(sub.clone()), events: vec![e1.clone(), e2.clone(), future.clone()], ..Default::default() };
+    let (e1, e2, future) = (
+        event(&sub, t),
+        event(&sub, at(t, 1)),
+        event(&sub, at(t, 10_000)),
+    );
+    let writes = WriteSet {
+        new_subscription: Some(sub.clone()),
+        events: vec![e1.clone(), e2.clone(), future.clone()],
+        ..Default::default()
+    };
     ok(store.commit(writes).await, "commit");
     let ours: HashSet<EventId> = [e1.id, e2.id, future.id].into();
     let p = w.provider;
     let fresh = stored(store, p, e1.id).await.0;
-    assert_eq!((fresh.status, fresh.attempts, fresh.lease), (DeliveryStatus::Pending, 0, None), "a new event");
+    assert_eq!(
+        (fresh.status, fresh.attempts, fresh.lease),
+        (DeliveryStatus::Pending, 0, None),
+        "a new event"
+    );
+    assert_eq!(
+        fresh.next_attempt_at, e1.created_at,
+        "a new event is due at its created_at"
+    );
 
     let now = at(t, 60);
     let claimed = claim_ours(store, now, &ours).await;
     let claimed_ids: Vec<EventId> = claimed.iter().map(|e| e.id).collect();
-    assert_eq!(claimed_ids, vec![e1.id, e2.id], "claim_events must return the due events, oldest first");
-    assert!(claim_ours(store, now, &ours).await.is_empty(), "leased events were claimed again");
+    assert_eq!(
+        claimed_ids,
+        vec![e1.id, e2.id],
+        "claim_events must return the due events, oldest first"
+    );
+    assert!(
+        claim_ours(store, now, &ours).await.is_empty(),
+        "leased events were claimed again"
+    );
 
     let lease1 = lease_of(&claimed, e1.id);
-    let wrong = DeliveryRecord { lease: LeaseToken::new_random(), attempt: attempt(e1.id, 1, now), next: DeliveryNext::Delivered };
-    expect_lease_lost(store.record_delivery(e1.id, &wrong).await, "record_delivery with a wrong lease");
-    let delivered = DeliveryRecord { lease: lease1, attempt: attempt(e1.id, 1, now), next: DeliveryNext::Delivered };
-    ok(store.record_delivery(e1.id, &delivered).await, "record_delivery (delivered)");
+    let wrong = DeliveryRecord {
+        lease: LeaseToken::new_random(),
+        attempt: attempt(e1.id, 1, now),
+        next: DeliveryNext::Delivered,
+    };
+    expect_lease_lost(
+        store.record_delivery(e1.id, &wrong).await,
+        "record_delivery with a wrong lease",
+    );
+    let delivered = DeliveryRecord {
+        lease: lease1,
+        attempt: attempt(e1.id, 1, now),
+        next: DeliveryNext::Delivered,
+    };
+    ok(
+        store.record_delivery(e1.id, &delivered).await,
+        "record_delivery (delivered)",
+    );
     let (e, log) = stored(store, p, e1.id).await;
-    assert_eq!((e.status, e.attempts, e.lease), (DeliveryStatus::Delivered, 1, None), "a delivered event");
+    assert_eq!(
+        (e.status, e.attempts, e.lease),
+        (DeliveryStatus::Delivered, 1, None),
+        "a delivered event"
+    );
     assert_eq!(log, vec![delivered.attempt.clone()], "the attempt log");
-    expect_lease_lost(store.record_delivery(e1.id, &delivered).await, "recording twice");
+    expect_lease_lost(
+        store.record_delivery(e1.id, &delivered).await,
+        "recording twice",
+    );
 
     let lease2 = lease_of(&claimed, e2.id);
-    let retry = DeliveryRecord { lease: lease2, attempt: attempt(e2.id, 1, now), next: DeliveryNext::RetryAt(at(t, 300)) };
-    ok(store.record_delivery(e2.id, &retry).await, "record_delivery (retry)");
+    let retry = DeliveryRecord {
+        lease: lease2,
+        attempt: attempt(e2.id, 1, now),
+        next: DeliveryNext::RetryAt(at(t, 300)),
+    };
+    ok(
+        store.record_delivery(e2.id, &retry).await,
+        "record_delivery (retry)",
+    );
     let (e, _) = stored(store, p, e2.id).await;
-    assert_eq!((e.status, e.attempts, e.lease, e.next_attempt_at), (DeliveryStatus::Pending, 1, None, at(t, 300)), "a retried event");
-    assert!(claim_ours(store, at(t, 200), &ours).await.is_empty(), "an event was claimed before next_attempt_at");
+    assert_eq!(
+        (e.status, e.attempts, e.lease, e.next_attempt_at),
+        (DeliveryStatus::Pending, 1, None, at(t, 300)),
+        "a retried event"
+    );
+    assert!(
+        claim_ours(store, at(t, 200), &ours).await.is_empty(),
+        "an event was claimed before next_attempt_at"
+    );
     let again = claim_ours(store, at(t, 301), &ours).await;
-    assert_eq!(again.iter().map(|e| e.id).collect::<Vec<_>>(), vec![e2.id], "the retried event is due again");
-    let failed = DeliveryRecord { lease: lease_of(&again, e2.id), attempt: attempt(e2.id, 2, at(t, 301)), next: DeliveryNext::Failed };
-    ok(store.record_delivery(e2.id, &failed).await, "record_delivery (failed)");
+    assert_eq!(
+        again.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![e2.id],
+        "the retried event is due again"
+    );
+    let failed = DeliveryRecord {
+        lease: lease_of(&again, e2.id),
+        attempt: attempt(e2.id, 2, at(t, 301)),
+        next: DeliveryNext::Failed,
+    };
+    ok(
+        store.record_delivery(e2.id, &failed).await,
+        "record_delivery (failed)",
+    );
     let (e, log) = stored(store, p, e2.id).await;
-    assert_eq!((e.status, e.attempts, log.len()), (DeliveryStatus::Failed, 2, 2), "a failed event");
-    assert_eq!(ok(store.list_delivery_attempts(e2.id).await, "list_delivery_attempts"), log, "list_delivery_attempts");
+    assert_eq!(
+        (e.status, e.attempts, log.len()),
+        (DeliveryStatus::Failed, 2, 2),
+        "a failed event"
+    );
+    assert_eq!(
+        ok(
+            store.list_delivery_attempts(e2.id).await,
+            "list_delivery_attempts"
+        ),
+        log,
+        "list_delivery_attempts"
+    );
 
     let replay_at = at(t, 400);
-    ok(store.replay_event(p, e2.id, replay_at).await, "replay_event");
+    ok(
+        store.replay_event(p, e2.id, replay_at).await,
+        "replay_event",
+    );
     let (e, log) = stored(store, p, e2.id).await;
-    assert_eq!((e.status, e.attempts, e.next_attempt_at, e.lease), (DeliveryStatus::Pending, 0, replay_at, None), "a replayed event");
+    assert_eq!(
+        (e.status, e.attempts, e.next_attempt_at, e.lease),
+        (DeliveryStatus::Pending, 0, replay_at, None),
+        "a replayed event"
+    );
     assert_eq!(log.len(), 2, "replay must keep the attempt log");
-    ok(store.replay_event(p, e1.id, replay_at).await, "replay of a delivered event");
+    ok(
+        store.replay_event(p, e1.id, replay_at).await,
+        "replay of a delivered event",
+    );
     let other = super::fixtures::new_provider(store).await;
-    expect_not_found(store.replay_event(other, e2.id, replay_at).await, "replay of another provider's event");
-    expect_not_found(store.replay_event(p, EventId::new_random(), replay_at).await, "replay of an unknown event");
+    expect_not_found(
+        store.replay_event(other, e2.id, replay_at).await,
+        "replay of another provider's event",
+    );
+    expect_not_found(
+        store
+            .replay_event(p, EventId::new_random(), replay_at)
+            .await,
+        "replay of an unknown event",
+    );
 
     let replayed = claim_ours(store, replay_at, &ours).await;
-    assert_eq!(replayed.iter().map(|e| e.id).collect::<Vec<_>>(), vec![e1.id, e2.id], "replayed events are due");
+    assert_eq!(
+        replayed.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![e1.id, e2.id],
+        "replayed events are due"
+    );
     for e in &replayed {
-        let done = DeliveryRecord { lease: lease_of(&replayed, e.id), attempt: attempt(e.id, 1, replay_at), next: DeliveryNext::Delivered };
+        let done = DeliveryRecord {
+            lease: lease_of(&replayed, e.id),
+            attempt: attempt(e.id, 1, replay_at),
+            next: DeliveryNext::Delivered,
+        };
         ok(store.record_delivery(e.id, &done).await, "record_delivery");
     }
 }
@@ -127,18 +261,40 @@ pub async fn outbox_lease_expiry(store: &dyn Store) {
     let t = queue_time();
     let sub = subscription(&w, Some(w.ports[0]), t);
     let e = event(&sub, t);
-    ok(store.commit(WriteSet { new_subscription: Some(sub.clone()), events: vec![e.clone()], ..Default::default() }).await, "commit");
+    ok(
+        store
+            .commit(WriteSet {
+                new_subscription: Some(sub.clone()),
+                events: vec![e.clone()],
+                ..Default::default()
+            })
+            .await,
+        "commit",
+    );
     let ours: HashSet<EventId> = [e.id].into();
     let first = claim_ours(store, at(t, 1), &ours).await;
     let old = lease_of(&first, e.id);
-    assert!(claim_ours(store, at(t, 20), &ours).await.is_empty(), "an event was claimed under a live lease");
+    assert!(
+        claim_ours(store, at(t, 20), &ours).await.is_empty(),
+        "an event was claimed under a live lease"
+    );
     let second = claim_ours(store, at(t, 32), &ours).await;
     let new = lease_of(&second, e.id);
     assert_ne!(old, new, "a reclaimed event needs a new lease");
-    let late = DeliveryRecord { lease: old, attempt: attempt(e.id, 1, at(t, 33)), next: DeliveryNext::Delivered };
-    expect_lease_lost(store.record_delivery(e.id, &late).await, "record_delivery with an expired, reclaimed lease");
+    let late = DeliveryRecord {
+        lease: old,
+        attempt: attempt(e.id, 1, at(t, 33)),
+        next: DeliveryNext::Delivered,
+    };
+    expect_lease_lost(
+        store.record_delivery(e.id, &late).await,
+        "record_delivery with an expired, reclaimed lease",
+    );
     let done = DeliveryRecord { lease: new, ..late };
-    ok(store.record_delivery(e.id, &done).await, "record_delivery with the new lease");
+    ok(
+        store.record_delivery(e.id, &done).await,
+        "record_delivery with the new lease",
+    );
 }
 
 /// `list_events` filters by provider, `since` (inclusive) and status, honours `limit` and
@@ -150,18 +306,70 @@ pub async fn event_listing_filters(store: &dyn Store) {
     insert_subscription(store, &sub).await;
     let events: Vec<_> = (0..4).map(|i| event(&sub, at(t, i * 10))).collect();
     for e in &events {
-        ok(store.commit(WriteSet { events: vec![e.clone()], ..Default::default() }).await, "commit of an event");
+        ok(
+            store
+                .commit(WriteSet {
+                    events: vec![e.clone()],
+                    ..Default::default()
+                })
+                .await,
+            "commit of an event",
+        );
     }
     let all: Vec<EventId> = events.iter().map(|e| e.id).collect();
-    let q = |since: Option<DateTime<Utc>>, status: Option<DeliveryStatus>, limit| EventQuery { provider_id: w.provider, since, status, limit };
-    let list = |q: EventQuery| async move { ok(store.list_events(&q).await, "list_events").iter().map(|e| e.id).collect::<Vec<_>>() };
-    assert_eq!(list(q(None, None, 100)).await, all, "list_events returns the provider's events oldest first");
-    assert_eq!(list(q(None, None, 2)).await, all[..2].to_vec(), "list_events honours limit");
-    assert_eq!(list(q(Some(at(t, 10)), None, 100)).await, all[1..].to_vec(), "since is inclusive");
-    assert_eq!(list(q(None, Some(DeliveryStatus::Pending), 100)).await, all, "status filter (pending)");
-    assert!(list(q(None, Some(DeliveryStatus::Delivered), 100)).await.is_empty(), "status filter (delivered)");
-    let of_sub = ok(store.list_events_of(w.provider, sub.id).await, "list_events_of");
-    assert_eq!(of_sub.iter().map(|e| (e.id, e.sequence)).collect::<Vec<_>>(), all.iter().copied().zip(1..).collect::<Vec<_>>());
+    let q = |since: Option<DateTime<Utc>>, status: Option<DeliveryStatus>, limit| EventQuery {
+        provider_id: w.provider,
+        since,
+        status,
+        limit,
+    };
+    let list = |q: EventQuery| async move {
+        ok(store.list_events(&q).await, "list_events")
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(q(None, None, 100)).await,
+        all,
+        "list_events returns the provider's events oldest first"
+    );
+    assert_eq!(
+        list(q(None, None, 2)).await,
+        all[..2].to_vec(),
+        "list_events honours limit"
+    );
+    assert_eq!(
+        list(q(Some(at(t, 10)), None, 100)).await,
+        all[1..].to_vec(),
+        "since is inclusive"
+    );
+    assert_eq!(
+        list(q(None, Some(DeliveryStatus::Pending), 100)).await,
+        all,
+        "status filter (pending)"
+    );
+    assert!(
+        list(q(None, Some(DeliveryStatus::Delivered), 100))
+            .await
+            .is_empty(),
+        "status filter (delivered)"
+    );
+    let of_sub = ok(
+        store.list_events_of(w.provider, sub.id).await,
+        "list_events_of",
+    );
+    assert_eq!(
+        of_sub
+            .iter()
+            .map(|e| (e.id, e.sequence))
+            .collect::<Vec<_>>(),
+        all.iter().copied().zip(1..).collect::<Vec<_>>()
+    );
     let (e, log) = stored(store, w.provider, all[0]).await;
-    assert_eq!((e.data.clone(), e.created_at, log.len()), (events[0].data.clone(), events[0].created_at, 0), "get_event");
+    assert_eq!(
+        (e.data.clone(), e.created_at, log.len()),
+        (events[0].data.clone(), events[0].created_at, 0),
+        "get_event"
+    );
 }

@@ -1,31 +1,35 @@
-//! The job queue: claims, per-port order, session limits, leases, outcomes.
+//! The job queue: claims, per-port order, session limits; helpers for the lease tests.
 //!
 //! Every test here holds the suite's queue lock and runs its clock in the 2030s; see the
 //! module docs of [`super`].
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::fixtures::{
-    at, completed_event, event, expect_lease_lost, idle_time, job, new_switch, ok, queue_time, subscription,
-    subscription_with_job, world, World,
+    World, at, job, new_switch, ok, queue_time, subscription, subscription_with_job, world,
 };
 use super::queue_lock;
-use super::subscribers::join_all;
 use crate::model::{Job, JobStatus, PortRef};
 use crate::ports::{ClaimRequest, ClaimedJobs, JobOutcome, JobResult, Store, WriteSet};
 use crate::types::{JobId, LeaseToken, SwitchId};
 
 /// A claim request for up to `max_jobs` jobs with a 30 s lease.
 pub(super) fn request(now: DateTime<Utc>, max_jobs: u32) -> ClaimRequest {
-    ClaimRequest { worker: "store-conformance".into(), now, lease: Duration::seconds(30), max_jobs }
+    ClaimRequest {
+        worker: "store-conformance".into(),
+        now,
+        lease: Duration::seconds(30),
+        max_jobs,
+    }
 }
 
 /// Claims until a claim for one of `ours` comes back (`None` when the store has nothing
 /// claimable for them). Claims of other switches (left over by aborted runs) are retired.
-pub(super) async fn claim_ours(store: &dyn Store, req: &ClaimRequest, ours: &[SwitchId]) -> Option<ClaimedJobs> {
+pub(super) async fn claim_ours(
+    store: &dyn Store,
+    req: &ClaimRequest,
+    ours: &[SwitchId],
+) -> Option<ClaimedJobs> {
     for _ in 0..10_000 {
         let claimed = ok(store.claim_jobs(req).await, "claim_jobs")?;
         if ours.contains(&claimed.switch_id) {
@@ -41,21 +45,41 @@ async fn retire(store: &dyn Store, claimed: &ClaimedJobs, now: DateTime<Utc>) {
     let outcomes = claimed
         .jobs
         .iter()
-        .map(|j| JobOutcome { job_id: j.id, result: JobResult::Failed { error: error.clone(), events: vec![] } })
+        .map(|j| JobOutcome {
+            job_id: j.id,
+            result: JobResult::Failed {
+                error: error.clone(),
+                events: vec![],
+            },
+        })
         .collect();
-    ok(store.finish_jobs(claimed.lease, outcomes, now).await, "finish_jobs of a foreign claim");
+    ok(
+        store.finish_jobs(claimed.lease, outcomes, now).await,
+        "finish_jobs of a foreign claim",
+    );
 }
 
-fn ids(jobs: &[Job]) -> Vec<JobId> {
+pub(super) fn ids(jobs: &[Job]) -> Vec<JobId> {
     jobs.iter().map(|j| j.id).collect()
 }
 
-async fn finish(store: &dyn Store, lease: LeaseToken, jobs: &[JobId], now: DateTime<Utc>) {
-    let outcomes = jobs.iter().map(|id| JobOutcome { job_id: *id, result: JobResult::Completed { events: vec![] } }).collect();
+pub(super) async fn finish(
+    store: &dyn Store,
+    lease: LeaseToken,
+    jobs: &[JobId],
+    now: DateTime<Utc>,
+) {
+    let outcomes = jobs
+        .iter()
+        .map(|id| JobOutcome {
+            job_id: *id,
+            result: JobResult::Completed { events: vec![] },
+        })
+        .collect();
     ok(store.finish_jobs(lease, outcomes, now).await, "finish_jobs");
 }
 
-async fn stored_job(store: &dyn Store, job: &Job) -> Job {
+pub(super) async fn stored_job(store: &dyn Store, job: &Job) -> Job {
     match ok(store.get_job(job.provider_id, job.id).await, "get_job") {
         Some(j) => j,
         None => panic!("store conformance: job {} disappeared", job.id),
@@ -63,9 +87,23 @@ async fn stored_job(store: &dyn Store, job: &Job) -> Job {
 }
 
 /// Queues an extra job on `port` for an existing subscription.
-async fn add_job(store: &dyn Store, sub: &crate::model::Subscription, port: PortRef, created: DateTime<Utc>, run_at: DateTime<Utc>) -> Job {
+pub(super) async fn add_job(
+    store: &dyn Store,
+    sub: &crate::model::Subscription,
+    port: PortRef,
+    created: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+) -> Job {
     let j = job(sub, port, created, run_at);
-    ok(store.commit(WriteSet { jobs: vec![j.clone()], ..Default::default() }).await, "commit of a job");
+    ok(
+        store
+            .commit(WriteSet {
+                jobs: vec![j.clone()],
+                ..Default::default()
+            })
+            .await,
+        "commit of a job",
+    );
     j
 }
 
@@ -82,25 +120,54 @@ pub async fn claim_respects_port_order(store: &dyn Store) {
 
     let now = at(t, 10);
     let claimed = claim_ours(store, &request(now, 10), &[w.switch]).await;
-    let claimed = claimed.unwrap_or_else(|| panic!("store conformance: nothing claimable although two ports have due jobs"));
-    assert_eq!(ids(&claimed.jobs), vec![first.id, other.id], "claim must take the head of each port, oldest first");
+    let claimed = claimed.unwrap_or_else(|| {
+        panic!("store conformance: nothing claimable although two ports have due jobs")
+    });
+    assert_eq!(
+        ids(&claimed.jobs),
+        vec![first.id, other.id],
+        "claim must take the head of each port, oldest first"
+    );
 
     // The first job is finished as "retry later": it still heads its port.
-    let retry = JobResult::Retry { at: at(t, 100), error: "timeout".into() };
-    let outcomes = vec![JobOutcome { job_id: first.id, result: retry }];
-    ok(store.finish_jobs(claimed.lease, outcomes, now).await, "finish_jobs (retry)");
+    let retry = JobResult::Retry {
+        at: at(t, 100),
+        error: "timeout".into(),
+    };
+    let outcomes = vec![JobOutcome {
+        job_id: first.id,
+        result: retry,
+    }];
+    ok(
+        store.finish_jobs(claimed.lease, outcomes, now).await,
+        "finish_jobs (retry)",
+    );
     finish(store, claimed.lease, &[other.id], now).await;
     let blocked = claim_ours(store, &request(at(t, 20), 10), &[w.switch]).await;
-    assert!(blocked.is_none(), "store conformance: a job was claimed ahead of an older unfinished job of its port: {blocked:?}");
+    assert!(
+        blocked.is_none(),
+        "store conformance: a job was claimed ahead of an older unfinished job of its port: {blocked:?}"
+    );
 
     let claimed = claim_ours(store, &request(at(t, 101), 10), &[w.switch]).await;
-    let claimed = claimed.unwrap_or_else(|| panic!("store conformance: the retried job is due but was not claimed"));
-    assert_eq!(ids(&claimed.jobs), vec![first.id], "only the head of the port may be claimed");
-    assert!(claim_ours(store, &request(at(t, 101), 10), &[w.switch]).await.is_none(), "second job claimed while the first runs");
+    let claimed = claimed
+        .unwrap_or_else(|| panic!("store conformance: the retried job is due but was not claimed"));
+    assert_eq!(
+        ids(&claimed.jobs),
+        vec![first.id],
+        "only the head of the port may be claimed"
+    );
+    assert!(
+        claim_ours(store, &request(at(t, 101), 10), &[w.switch])
+            .await
+            .is_none(),
+        "second job claimed while the first runs"
+    );
     finish(store, claimed.lease, &[first.id], at(t, 102)).await;
 
     let claimed = claim_ours(store, &request(at(t, 103), 10), &[w.switch]).await;
-    let claimed = claimed.unwrap_or_else(|| panic!("store conformance: the next job of the port was not claimable"));
+    let claimed = claimed
+        .unwrap_or_else(|| panic!("store conformance: the next job of the port was not claimable"));
     assert_eq!(ids(&claimed.jobs), vec![second.id]);
     finish(store, claimed.lease, &[second.id], at(t, 104)).await;
 }
@@ -113,18 +180,34 @@ pub async fn claim_respects_switch_session_limit(store: &dyn Store) {
     let t = queue_time();
     let mut jobs = Vec::new();
     for (i, port) in w.ports.iter().enumerate() {
-        jobs.push(subscription_with_job(store, &w, *port, at(t, i as i64), t).await.1);
+        jobs.push(
+            subscription_with_job(store, &w, *port, at(t, i as i64), t)
+                .await
+                .1,
+        );
     }
     let now = at(t, 10);
     let mut leases = Vec::new();
     for expected in &jobs[..2] {
         let c = claim_ours(store, &request(now, 1), &[w.switch]).await;
-        let c = c.unwrap_or_else(|| panic!("store conformance: session {} of 2 could not be claimed", leases.len() + 1));
-        assert_eq!(ids(&c.jobs), vec![expected.id], "claims with max_jobs 1 take the oldest due job");
+        let c = c.unwrap_or_else(|| {
+            panic!(
+                "store conformance: session {} of 2 could not be claimed",
+                leases.len() + 1
+            )
+        });
+        assert_eq!(
+            ids(&c.jobs),
+            vec![expected.id],
+            "claims with max_jobs 1 take the oldest due job"
+        );
         leases.push(c);
     }
     let third = claim_ours(store, &request(now, 1), &[w.switch]).await;
-    assert!(third.is_none(), "store conformance: a third lease on a switch with max_sessions 2: {third:?}");
+    assert!(
+        third.is_none(),
+        "store conformance: a third lease on a switch with max_sessions 2: {third:?}"
+    );
     finish(store, leases[0].lease, &ids(&leases[0].jobs), now).await;
     let c = claim_ours(store, &request(now, 1), &[w.switch]).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: a freed session was not reused"));
@@ -137,15 +220,44 @@ pub async fn claim_respects_switch_session_limit(store: &dyn Store) {
     let sub = subscription(&w, None, t);
     super::fixtures::insert_subscription(store, &sub).await;
     let ghost_jobs = [
-        add_job(store, &sub, PortRef { switch_id: ghost, port_number: 1 }, t, t).await,
-        add_job(store, &sub, PortRef { switch_id: ghost, port_number: 2 }, at(t, 1), t).await,
+        add_job(
+            store,
+            &sub,
+            PortRef {
+                switch_id: ghost,
+                port_number: 1,
+            },
+            t,
+            t,
+        )
+        .await,
+        add_job(
+            store,
+            &sub,
+            PortRef {
+                switch_id: ghost,
+                port_number: 2,
+            },
+            at(t, 1),
+            t,
+        )
+        .await,
     ];
     let c = claim_ours(store, &request(now, 1), &[ghost]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: a job of a switch missing from the inventory was not claimable"));
-    assert!(claim_ours(store, &request(now, 1), &[ghost]).await.is_none(), "a missing switch must allow one session");
+    let c = c.unwrap_or_else(|| {
+        panic!("store conformance: a job of a switch missing from the inventory was not claimable")
+    });
+    assert!(
+        claim_ours(store, &request(now, 1), &[ghost])
+            .await
+            .is_none(),
+        "a missing switch must allow one session"
+    );
     finish(store, c.lease, &ids(&c.jobs), now).await;
     let c = claim_ours(store, &request(now, 1), &[ghost]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: the second job of the missing switch was not claimable"));
+    let c = c.unwrap_or_else(|| {
+        panic!("store conformance: the second job of the missing switch was not claimable")
+    });
     assert_eq!(ids(&c.jobs), vec![ghost_jobs[1].id]);
     finish(store, c.lease, &ids(&c.jobs), now).await;
 }
@@ -157,202 +269,93 @@ pub async fn claim_batches_one_switch(store: &dyn Store) {
     let _lock = queue_lock().await;
     let w = world(store, 4, 1).await;
     let (second_switch, second_ports) = new_switch(store, 2, 1).await;
-    let w2 = World { switch: second_switch, ports: second_ports, ..w.clone() };
+    let w2 = World {
+        switch: second_switch,
+        ports: second_ports,
+        ..w.clone()
+    };
     let t = queue_time();
     let mut first = Vec::new();
     for (i, port) in w.ports[..3].iter().enumerate() {
-        first.push(subscription_with_job(store, &w, *port, at(t, 10 + i as i64), t).await.1);
+        first.push(
+            subscription_with_job(store, &w, *port, at(t, 10 + i as i64), t)
+                .await
+                .1,
+        );
     }
     let (_, later) = subscription_with_job(store, &w, w.ports[3], at(t, 5), at(t, 1000)).await;
     let mut second = Vec::new();
     for (i, port) in w2.ports.iter().enumerate() {
-        second.push(subscription_with_job(store, &w2, *port, at(t, 20 + i as i64), t).await.1);
+        second.push(
+            subscription_with_job(store, &w2, *port, at(t, 20 + i as i64), t)
+                .await
+                .1,
+        );
     }
     let ours = [w.switch, w2.switch];
     let now = at(t, 30);
     let c = claim_ours(store, &request(now, 2), &ours).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: nothing claimed although jobs are due"));
-    assert_eq!(c.switch_id, w.switch, "claim must pick the switch with the oldest due job");
-    assert_eq!(ids(&c.jobs), vec![first[0].id, first[1].id], "claim must take the oldest due jobs, at most max_jobs");
-    assert_eq!(c.expires_at, now + Duration::seconds(30), "expires_at must be now + lease");
+    assert_eq!(
+        c.switch_id, w.switch,
+        "claim must pick the switch with the oldest due job"
+    );
+    assert_eq!(
+        ids(&c.jobs),
+        vec![first[0].id, first[1].id],
+        "claim must take the oldest due jobs, at most max_jobs"
+    );
+    assert_eq!(
+        c.expires_at,
+        now + Duration::seconds(30),
+        "expires_at must be now + lease"
+    );
     for j in &c.jobs {
-        assert_eq!(j.status, JobStatus::InProgress, "claimed jobs are in progress");
+        assert_eq!(
+            j.status,
+            JobStatus::InProgress,
+            "claimed jobs are in progress"
+        );
         assert_eq!(j.attempts, 1, "a claim increments attempts");
         assert_eq!(j.lease, Some(c.lease), "claimed jobs carry the lease");
-        assert_eq!(j.lease_expires_at, Some(c.expires_at), "claimed jobs carry the lease expiry");
-        assert_eq!(stored_job(store, j).await.status, JobStatus::InProgress, "the claim must be stored");
+        assert_eq!(
+            j.lease_expires_at,
+            Some(c.expires_at),
+            "claimed jobs carry the lease expiry"
+        );
+        assert_eq!(
+            stored_job(store, j).await.status,
+            JobStatus::InProgress,
+            "the claim must be stored"
+        );
     }
-    assert_eq!(stored_job(store, &later).await.status, JobStatus::Pending, "a job not due was claimed");
+    assert_eq!(
+        stored_job(store, &later).await.status,
+        JobStatus::Pending,
+        "a job not due was claimed"
+    );
     finish(store, c.lease, &ids(&c.jobs), now).await;
 
     let c = claim_ours(store, &request(now, 10), &ours).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: remaining due jobs were not claimed"));
-    assert_eq!((c.switch_id, ids(&c.jobs)), (w.switch, vec![first[2].id]), "the rest of the first switch comes next");
+    assert_eq!(
+        (c.switch_id, ids(&c.jobs)),
+        (w.switch, vec![first[2].id]),
+        "the rest of the first switch comes next"
+    );
     // The first switch is at its limit (1 session): the next claim goes to the second switch.
     let c2 = claim_ours(store, &request(now, 10), &ours).await;
-    let c2 = c2.unwrap_or_else(|| panic!("store conformance: the second switch's jobs were not claimed"));
-    assert_eq!((c2.switch_id, ids(&c2.jobs)), (w2.switch, ids(&second)), "one claim = one switch");
+    let c2 = c2
+        .unwrap_or_else(|| panic!("store conformance: the second switch's jobs were not claimed"));
+    assert_eq!(
+        (c2.switch_id, ids(&c2.jobs)),
+        (w2.switch, ids(&second)),
+        "one claim = one switch"
+    );
     finish(store, c.lease, &ids(&c.jobs), now).await;
     finish(store, c2.lease, &ids(&c2.jobs), now).await;
     let c = claim_ours(store, &request(at(t, 1001), 10), &ours).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: a job that became due was not claimed"));
     assert_eq!(ids(&c.jobs), vec![later.id]);
     finish(store, c.lease, &ids(&c.jobs), at(t, 1001)).await;
-}
-
-/// A heartbeat extends a lease; an expired lease is reaped (job back to `pending`, lease
-/// cleared), after which the old lease can neither heartbeat nor finish, and the job is
-/// claimed again with `attempts` 2.
-pub async fn lease_expiry_reaped_and_reclaimed(store: &dyn Store) {
-    let _lock = queue_lock().await;
-    let w = world(store, 1, 1).await;
-    let t = queue_time();
-    let (_, j) = subscription_with_job(store, &w, w.ports[0], t, t).await;
-    let c = claim_ours(store, &request(at(t, 1), 1), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: due job not claimed"));
-    ok(store.heartbeat(c.lease, at(t, 60)).await, "heartbeat of a live lease");
-    let _ = ok(store.reap_expired_leases(at(t, 45)).await, "reap_expired_leases");
-    assert_eq!(stored_job(store, &j).await.status, JobStatus::InProgress, "a heartbeat-extended lease was reaped");
-    assert_eq!(stored_job(store, &j).await.lease_expires_at, Some(at(t, 60)), "heartbeat must move lease_expires_at");
-
-    let reaped = ok(store.reap_expired_leases(at(t, 61)).await, "reap_expired_leases");
-    assert!(reaped >= 1, "store conformance: reap_expired_leases returned {reaped} with an expired lease");
-    let after = stored_job(store, &j).await;
-    assert_eq!((after.status, after.lease, after.lease_expires_at), (JobStatus::Pending, None, None), "reaped job");
-    expect_lease_lost(store.heartbeat(c.lease, at(t, 120)).await, "heartbeat after the lease was reaped");
-    let done = vec![JobOutcome { job_id: j.id, result: JobResult::Completed { events: vec![] } }];
-    expect_lease_lost(store.finish_jobs(c.lease, done, at(t, 62)).await, "finish after the lease was reaped");
-
-    let again = claim_ours(store, &request(at(t, 62), 1), &[w.switch]).await;
-    let again = again.unwrap_or_else(|| panic!("store conformance: a reaped job was not claimable again"));
-    assert_eq!(ids(&again.jobs), vec![j.id]);
-    assert_ne!(again.lease, c.lease, "a new claim needs a new lease");
-    assert_eq!(again.jobs[0].attempts, 2, "the second claim is the second attempt");
-    finish(store, again.lease, &[j.id], at(t, 63)).await;
-    assert_eq!(stored_job(store, &j).await.status, JobStatus::Completed);
-}
-
-/// `finish_jobs` is all-or-nothing: an unknown lease, or one job not held under the lease,
-/// is `LeaseLost` and changes no job; finishing twice is `LeaseLost`.
-pub async fn finish_with_stale_lease_is_rejected(store: &dyn Store) {
-    let _lock = queue_lock().await;
-    let w = world(store, 3, 1).await;
-    let t = queue_time();
-    let (_, a) = subscription_with_job(store, &w, w.ports[0], t, t).await;
-    let (_, b) = subscription_with_job(store, &w, w.ports[1], at(t, 1), t).await;
-    let (_, unclaimed) = subscription_with_job(store, &w, w.ports[2], at(t, 2), at(t, 1000)).await;
-    let c = claim_ours(store, &request(at(t, 5), 10), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: due jobs not claimed"));
-    assert_eq!(ids(&c.jobs), vec![a.id, b.id]);
-    let completed = |id| JobOutcome { job_id: id, result: JobResult::Completed { events: vec![] } };
-
-    let forged = LeaseToken::new_random();
-    expect_lease_lost(store.finish_jobs(forged, vec![completed(a.id)], at(t, 6)).await, "finish with an unknown lease");
-    expect_lease_lost(store.heartbeat(forged, at(t, 60)).await, "heartbeat with an unknown lease");
-    let mixed = vec![completed(a.id), completed(unclaimed.id)];
-    expect_lease_lost(store.finish_jobs(c.lease, mixed, at(t, 6)).await, "finish including a job not held");
-    assert_eq!(stored_job(store, &a).await.status, JobStatus::InProgress, "a rejected finish_jobs changed a job");
-    assert_eq!(stored_job(store, &unclaimed).await.status, JobStatus::Pending, "a rejected finish_jobs changed a job");
-
-    ok(store.finish_jobs(c.lease, vec![completed(a.id), completed(b.id)], at(t, 7)).await, "finish_jobs");
-    for j in [&a, &b] {
-        let stored = stored_job(store, j).await;
-        assert_eq!((stored.status, stored.lease), (JobStatus::Completed, None), "finished job");
-    }
-    expect_lease_lost(store.finish_jobs(c.lease, vec![completed(a.id)], at(t, 8)).await, "finishing twice");
-    expect_lease_lost(store.heartbeat(c.lease, at(t, 60)).await, "heartbeat of a finished lease");
-
-    let c = claim_ours(store, &request(at(t, 1001), 10), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: due job not claimed"));
-    finish(store, c.lease, &ids(&c.jobs), at(t, 1001)).await;
-}
-
-/// `Retry` puts the job back to `pending` at the given time with the error and without a
-/// lease; it is not claimable before; `Failed` records the error and the events.
-pub async fn retry_reschedules(store: &dyn Store) {
-    let _lock = queue_lock().await;
-    let w = world(store, 1, 1).await;
-    let t = queue_time();
-    let (sub, j) = subscription_with_job(store, &w, w.ports[0], t, t).await;
-    let c = claim_ours(store, &request(at(t, 1), 1), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: due job not claimed"));
-    let retry = JobResult::Retry { at: at(t, 600), error: "connect timeout".into() };
-    ok(store.finish_jobs(c.lease, vec![JobOutcome { job_id: j.id, result: retry }], at(t, 2)).await, "finish_jobs (retry)");
-    let stored = stored_job(store, &j).await;
-    assert_eq!(stored.status, JobStatus::Pending, "a retried job is pending");
-    assert_eq!(stored.run_at, at(t, 600), "a retried job runs at the given time");
-    assert_eq!(stored.last_error.as_deref(), Some("connect timeout"), "a retried job keeps the error");
-    assert_eq!((stored.lease, stored.lease_expires_at, stored.attempts), (None, None, 1), "a retried job");
-
-    assert!(claim_ours(store, &request(at(t, 300), 1), &[w.switch]).await.is_none(), "a job was claimed before its run_at");
-    let c = claim_ours(store, &request(at(t, 601), 1), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: a retried job was not claimed once due"));
-    assert_eq!(c.jobs[0].attempts, 2);
-
-    let failed_event = event(&sub, idle_time());
-    let failed = JobResult::Failed { error: "permanent".into(), events: vec![failed_event.clone()] };
-    ok(store.finish_jobs(c.lease, vec![JobOutcome { job_id: j.id, result: failed }], at(t, 602)).await, "finish_jobs (failed)");
-    let stored = stored_job(store, &j).await;
-    assert_eq!((stored.status, stored.last_error.as_deref()), (JobStatus::Failed, Some("permanent")), "failed job");
-    let events = ok(store.list_events_of(w.provider, sub.id).await, "list_events_of");
-    assert_eq!(events.iter().map(|e| e.id).collect::<Vec<_>>(), vec![failed_event.id], "the failure's event was not appended");
-}
-
-/// Events get `sequence` 1, 2, 3... per subscription in commit order, also when appended by
-/// `finish_jobs`; another subscription counts on its own.
-pub async fn event_sequences_per_subscription(store: &dyn Store) {
-    let _lock = queue_lock().await;
-    let w = world(store, 2, 1).await;
-    let t = queue_time();
-    let idle = idle_time();
-    let (a, job_a) = subscription_with_job(store, &w, w.ports[0], t, t).await;
-    let b = subscription(&w, Some(w.ports[1]), t);
-    let writes = WriteSet { new_subscription: Some(b.clone()), events: vec![event(&a, idle), event(&b, idle), event(&a, at(idle, 1))], ..Default::default() };
-    ok(store.commit(writes).await, "commit of events");
-    ok(store.commit(WriteSet { events: vec![event(&a, at(idle, 2))], ..Default::default() }).await, "commit of an event");
-    let c = claim_ours(store, &request(at(t, 1), 1), &[w.switch]).await;
-    let c = c.unwrap_or_else(|| panic!("store conformance: due job not claimed"));
-    let done = JobResult::Completed { events: vec![completed_event(&job_a, at(idle, 3))] };
-    ok(store.finish_jobs(c.lease, vec![JobOutcome { job_id: job_a.id, result: done }], at(t, 2)).await, "finish_jobs");
-
-    let seqs = |events: Vec<crate::model::Event>| events.iter().map(|e| e.sequence).collect::<Vec<_>>();
-    let of_a = ok(store.list_events_of(w.provider, a.id).await, "list_events_of");
-    assert_eq!(seqs(of_a.clone()), vec![1, 2, 3, 4], "sequences of subscription A");
-    assert_eq!(of_a.last().map(|e| e.data.name()), Some("provisioning.completed"), "finish_jobs appends its events last");
-    assert_eq!(seqs(ok(store.list_events_of(w.provider, b.id).await, "list_events_of")), vec![1], "B counts on its own");
-}
-
-/// Many workers claiming at once never get the same job: each due job is claimed once.
-pub async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
-    let _lock = queue_lock().await;
-    let t = queue_time();
-    let w = world(&*store, 0, 1).await;
-    let mut switches = Vec::new();
-    let mut expected = HashSet::new();
-    for i in 0..10 {
-        let (switch, ports) = new_switch(&*store, 2, 1).await;
-        let ws = World { switch, ports: ports.clone(), ..w.clone() };
-        for (k, port) in ports.iter().enumerate() {
-            expected.insert(subscription_with_job(&*store, &ws, *port, at(t, i * 2 + k as i64), t).await.1.id);
-        }
-        switches.push(switch);
-    }
-    let now = at(t, 100);
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let store = store.clone();
-        let switches = switches.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut mine = Vec::new();
-            while let Some(c) = claim_ours(&*store, &request(now, 10), &switches).await {
-                mine.extend(ids(&c.jobs));
-                finish(&*store, c.lease, &ids(&c.jobs), now).await;
-            }
-            mine
-        }));
-    }
-    let claimed: Vec<JobId> = join_all(tasks).await.into_iter().flatten().collect();
-    let unique: HashSet<JobId> = claimed.iter().copied().collect();
-    assert_eq!(unique.len(), claimed.len(), "store conformance: a job was claimed by two workers");
-    assert_eq!(unique, expected, "store conformance: every due job must be claimed exactly once");
 }

@@ -1,15 +1,11 @@
-//! Subscriptions: atomic commits, live uniqueness, revisions, races, provider scoping.
-
-use std::sync::Arc;
+//! Subscriptions: atomic commits, live uniqueness, revisions.
 
 use super::fixtures::{
-    at, event, expect_conflict, expect_not_found, idle_time, insert_subscription, job, new_provider, new_unit, ok,
-    subscriber, subscription, with_status, world,
+    at, event, expect_conflict, expect_not_found, idle_time, insert_subscription, job, new_unit,
+    ok, subscriber, subscription, with_status, world,
 };
-use super::subscribers::join_all;
-use crate::model::{Batch, BatchEntry};
-use crate::ports::{ConflictKind, EventQuery, Store, SubscriberQuery, SubscriptionUpdate, WriteSet};
-use crate::types::{BatchId, SubscriptionStatus};
+use crate::ports::{ConflictKind, Store, SubscriptionUpdate, WriteSet};
+use crate::types::SubscriptionStatus;
 
 /// A write set that breaks a rule writes nothing: not its subscriber, subscription, jobs or
 /// events, and it does not use up event sequence numbers.
@@ -18,7 +14,11 @@ pub async fn commit_is_atomic_on_conflict(store: &dyn Store) {
     let t = idle_time();
     let holder = subscription(&w, Some(w.ports[0]), t);
     let first_event = event(&holder, t);
-    let writes = WriteSet { new_subscription: Some(holder.clone()), events: vec![first_event], ..Default::default() };
+    let writes = WriteSet {
+        new_subscription: Some(holder.clone()),
+        events: vec![first_event],
+        ..Default::default()
+    };
     ok(store.commit(writes).await, "commit");
 
     // A new subscriber + subscription on the taken port + job + event: all or nothing.
@@ -35,11 +35,18 @@ pub async fn commit_is_atomic_on_conflict(store: &dyn Store) {
         jobs: vec![j.clone()],
         events: vec![e.clone(), holder_event.clone()],
     };
-    expect_conflict(store.commit(writes).await, ConflictKind::PortTaken, "commit on a taken port");
+    expect_conflict(
+        store.commit(writes).await,
+        ConflictKind::PortTaken,
+        "commit on a taken port",
+    );
     assert_nothing_stored(store, &w, &newcomer, &sub, &j, &[e.id, holder_event.id]).await;
 
     // A stale update next to new rows: nothing either.
-    let stale = SubscriptionUpdate { expected_revision: 7, after: with_status(&holder, SubscriptionStatus::Suspended).after };
+    let stale = SubscriptionUpdate {
+        expected_revision: 7,
+        after: with_status(&holder, SubscriptionStatus::Suspended).after,
+    };
     let mut free = subscription(&w, Some(w.ports[1]), at(t, 2));
     free.subscriber_id = Some(newcomer.id);
     let j2 = job(&free, w.ports[1], at(t, 2), at(t, 2));
@@ -51,16 +58,45 @@ pub async fn commit_is_atomic_on_conflict(store: &dyn Store) {
         jobs: vec![j2.clone()],
         events: vec![e2.clone()],
     };
-    expect_conflict(store.commit(writes).await, ConflictKind::Revision, "commit with a stale revision");
+    expect_conflict(
+        store.commit(writes).await,
+        ConflictKind::Revision,
+        "commit with a stale revision",
+    );
     assert_nothing_stored(store, &w, &newcomer, &free, &j2, &[e2.id]).await;
-    let stored = ok(store.get_subscription(w.provider, holder.id).await, "get_subscription");
-    assert_eq!(stored, Some(holder.clone()), "a failed commit changed the subscription");
+    let stored = ok(
+        store.get_subscription(w.provider, holder.id).await,
+        "get_subscription",
+    );
+    assert_eq!(
+        stored,
+        Some(holder.clone()),
+        "a failed commit changed the subscription"
+    );
 
     // Sequence numbers continue without a gap after failed commits.
     let next = event(&holder, at(t, 3));
-    ok(store.commit(WriteSet { events: vec![next.clone()], ..Default::default() }).await, "commit of an event");
-    let seqs: Vec<i64> = ok(store.list_events_of(w.provider, holder.id).await, "list_events_of").iter().map(|e| e.sequence).collect();
-    assert_eq!(seqs, vec![1, 2], "failed commits must not use up event sequence numbers");
+    ok(
+        store
+            .commit(WriteSet {
+                events: vec![next.clone()],
+                ..Default::default()
+            })
+            .await,
+        "commit of an event",
+    );
+    let seqs: Vec<i64> = ok(
+        store.list_events_of(w.provider, holder.id).await,
+        "list_events_of",
+    )
+    .iter()
+    .map(|e| e.sequence)
+    .collect();
+    assert_eq!(
+        seqs,
+        vec![1, 2],
+        "failed commits must not use up event sequence numbers"
+    );
 }
 
 async fn assert_nothing_stored(
@@ -72,13 +108,42 @@ async fn assert_nothing_stored(
     events: &[crate::types::EventId],
 ) {
     let what = "a rejected commit wrote";
-    assert_eq!(ok(store.get_subscriber(w.provider, subscriber.id).await, "get_subscriber"), None, "{what} its subscriber");
-    assert_eq!(ok(store.get_subscription(w.provider, sub.id).await, "get_subscription"), None, "{what} its subscription");
-    assert_eq!(ok(store.get_job(w.provider, j.id).await, "get_job"), None, "{what} its job");
+    assert_eq!(
+        ok(
+            store.get_subscriber(w.provider, subscriber.id).await,
+            "get_subscriber"
+        ),
+        None,
+        "{what} its subscriber"
+    );
+    assert_eq!(
+        ok(
+            store.get_subscription(w.provider, sub.id).await,
+            "get_subscription"
+        ),
+        None,
+        "{what} its subscription"
+    );
+    assert_eq!(
+        ok(store.get_job(w.provider, j.id).await, "get_job"),
+        None,
+        "{what} its job"
+    );
     for id in events {
-        assert_eq!(ok(store.get_event(w.provider, *id).await, "get_event"), None, "{what} its event");
+        assert_eq!(
+            ok(store.get_event(w.provider, *id).await, "get_event"),
+            None,
+            "{what} its event"
+        );
     }
-    assert!(ok(store.list_events_of(w.provider, sub.id).await, "list_events_of").is_empty(), "{what} events");
+    assert!(
+        ok(
+            store.list_events_of(w.provider, sub.id).await,
+            "list_events_of"
+        )
+        .is_empty(),
+        "{what} events"
+    );
 }
 
 /// Among live subscriptions `(provider, sandbox, idempotency_key)` is unique; another
@@ -92,8 +157,15 @@ pub async fn idempotency_key_unique_among_live(store: &dyn Store) {
 
     let mut b = subscription(&w, Some(w.ports[1]), at(t, 1));
     b.idempotency_key = a.idempotency_key.clone();
-    let writes = WriteSet { new_subscription: Some(b.clone()), ..Default::default() };
-    expect_conflict(store.commit(writes).await, ConflictKind::IdempotencyKey, "second live subscription with one key");
+    let writes = WriteSet {
+        new_subscription: Some(b.clone()),
+        ..Default::default()
+    };
+    expect_conflict(
+        store.commit(writes).await,
+        ConflictKind::IdempotencyKey,
+        "second live subscription with one key",
+    );
 
     let mut sandbox = b.clone();
     sandbox.id = crate::types::SubscriptionId::new_random();
@@ -104,18 +176,54 @@ pub async fn idempotency_key_unique_among_live(store: &dyn Store) {
     elsewhere.idempotency_key = a.idempotency_key.clone();
     insert_subscription(store, &elsewhere).await;
 
-    let found = ok(store.find_live_subscription_by_key(w.provider, false, &key).await, "find_live_subscription_by_key");
+    let found = ok(
+        store
+            .find_live_subscription_by_key(w.provider, false, &key)
+            .await,
+        "find_live_subscription_by_key",
+    );
     assert_eq!(found, Some(a.clone()), "find_live_subscription_by_key");
-    let found = ok(store.find_live_subscription_by_key(w.provider, true, &key).await, "find_live_subscription_by_key");
-    assert_eq!(found.map(|s| s.id), Some(sandbox.id), "the sandbox has its own key space");
+    let found = ok(
+        store
+            .find_live_subscription_by_key(w.provider, true, &key)
+            .await,
+        "find_live_subscription_by_key",
+    );
+    assert_eq!(
+        found.map(|s| s.id),
+        Some(sandbox.id),
+        "the sandbox has its own key space"
+    );
 
     let cancel = with_status(&a, SubscriptionStatus::Cancelled);
-    ok(store.commit(WriteSet { subscription_update: Some(cancel), ..Default::default() }).await, "cancel");
-    let found = ok(store.find_live_subscription_by_key(w.provider, false, &key).await, "find_live_subscription_by_key");
+    ok(
+        store
+            .commit(WriteSet {
+                subscription_update: Some(cancel),
+                ..Default::default()
+            })
+            .await,
+        "cancel",
+    );
+    let found = ok(
+        store
+            .find_live_subscription_by_key(w.provider, false, &key)
+            .await,
+        "find_live_subscription_by_key",
+    );
     assert_eq!(found, None, "a cancelled subscription is not live");
     insert_subscription(store, &b).await;
-    let found = ok(store.find_live_subscription_by_key(w.provider, false, &key).await, "find_live_subscription_by_key");
-    assert_eq!(found.map(|s| s.id), Some(b.id), "the key is reusable once the holder is cancelled");
+    let found = ok(
+        store
+            .find_live_subscription_by_key(w.provider, false, &key)
+            .await,
+        "find_live_subscription_by_key",
+    );
+    assert_eq!(
+        found.map(|s| s.id),
+        Some(b.id),
+        "the key is reusable once the holder is cancelled"
+    );
 
     for port in &w.ports[2..4] {
         let mut keyless = subscription(&w, Some(*port), t);
@@ -137,9 +245,20 @@ pub async fn cancelled_frees_port_and_unit(store: &dyn Store) {
     let on_port = subscription(&w, Some(w.ports[0]), at(t, 1));
     let mut on_unit = subscription(&w, Some(w.ports[1]), at(t, 1));
     on_unit.unit_id = Some(unit);
-    let attempt = |s: &crate::model::Subscription| WriteSet { new_subscription: Some(s.clone()), ..Default::default() };
-    expect_conflict(store.commit(attempt(&on_port)).await, ConflictKind::PortTaken, "second live subscription on a port");
-    expect_conflict(store.commit(attempt(&on_unit)).await, ConflictKind::UnitTaken, "second live subscription on a unit");
+    let attempt = |s: &crate::model::Subscription| WriteSet {
+        new_subscription: Some(s.clone()),
+        ..Default::default()
+    };
+    expect_conflict(
+        store.commit(attempt(&on_port)).await,
+        ConflictKind::PortTaken,
+        "second live subscription on a port",
+    );
+    expect_conflict(
+        store.commit(attempt(&on_unit)).await,
+        ConflictKind::UnitTaken,
+        "second live subscription on a unit",
+    );
 
     let mut sandbox = on_unit.clone();
     sandbox.id = crate::types::SubscriptionId::new_random();
@@ -153,7 +272,15 @@ pub async fn cancelled_frees_port_and_unit(store: &dyn Store) {
     insert_subscription(store, &cancelled).await;
 
     let cancel = with_status(&holder, SubscriptionStatus::Cancelled);
-    ok(store.commit(WriteSet { subscription_update: Some(cancel), ..Default::default() }).await, "cancel");
+    ok(
+        store
+            .commit(WriteSet {
+                subscription_update: Some(cancel),
+                ..Default::default()
+            })
+            .await,
+        "cancel",
+    );
     insert_subscription(store, &on_port).await;
     insert_subscription(store, &on_unit).await;
 }
@@ -170,144 +297,68 @@ pub async fn revision_cas(store: &dyn Store) {
     b.unit_id = Some(unit);
     insert_subscription(store, &a).await;
     insert_subscription(store, &b).await;
-    let update = |u: SubscriptionUpdate| WriteSet { subscription_update: Some(u), ..Default::default() };
+    let update = |u: SubscriptionUpdate| WriteSet {
+        subscription_update: Some(u),
+        ..Default::default()
+    };
 
     let suspended = with_status(&a, SubscriptionStatus::Suspended);
-    ok(store.commit(update(suspended.clone())).await, "update with the current revision (same port)");
+    ok(
+        store.commit(update(suspended.clone())).await,
+        "update with the current revision (same port)",
+    );
     let stale = with_status(&a, SubscriptionStatus::Pending);
-    expect_conflict(store.commit(update(stale)).await, ConflictKind::Revision, "update with a stale revision");
-    let stored = ok(store.get_subscription(w.provider, a.id).await, "get_subscription");
-    assert_eq!(stored.as_ref(), Some(&suspended.after), "the stored row must be the first update");
+    expect_conflict(
+        store.commit(update(stale)).await,
+        ConflictKind::Revision,
+        "update with a stale revision",
+    );
+    let stored = ok(
+        store.get_subscription(w.provider, a.id).await,
+        "get_subscription",
+    );
+    assert_eq!(
+        stored.as_ref(),
+        Some(&suspended.after),
+        "the stored row must be the first update"
+    );
 
     let current = suspended.after;
     let mut onto_port = with_status(&current, SubscriptionStatus::Active);
     onto_port.after.port = Some(w.ports[1]);
-    expect_conflict(store.commit(update(onto_port)).await, ConflictKind::PortTaken, "update onto a taken port");
+    expect_conflict(
+        store.commit(update(onto_port)).await,
+        ConflictKind::PortTaken,
+        "update onto a taken port",
+    );
     let mut onto_unit = with_status(&current, SubscriptionStatus::Active);
     onto_unit.after.unit_id = Some(unit);
-    expect_conflict(store.commit(update(onto_unit)).await, ConflictKind::UnitTaken, "update onto a taken unit");
-    let stored = ok(store.get_subscription(w.provider, a.id).await, "get_subscription");
-    assert_eq!(stored.map(|s| s.revision), Some(2), "a rejected update wrote");
+    expect_conflict(
+        store.commit(update(onto_unit)).await,
+        ConflictKind::UnitTaken,
+        "update onto a taken unit",
+    );
+    let stored = ok(
+        store.get_subscription(w.provider, a.id).await,
+        "get_subscription",
+    );
+    assert_eq!(
+        stored.map(|s| s.revision),
+        Some(2),
+        "a rejected update wrote"
+    );
 
     let mut moved = with_status(&current, SubscriptionStatus::Active);
     moved.after.port = Some(w.ports[2]);
     ok(store.commit(update(moved)).await, "update onto a free port");
 
     let ghost = subscription(&w, None, t);
-    let missing = SubscriptionUpdate { expected_revision: 1, after: ghost };
-    expect_not_found(store.commit(update(missing)).await, "update of an unknown subscription");
-}
-
-/// 50 tasks commit the same request (same idempotency key and port, own ids, a job and an
-/// event each): exactly one wins, the rest get `Conflict(IdempotencyKey)`, and exactly one
-/// subscription, job and event set exists.
-pub async fn concurrent_commits_one_winner(store: Arc<dyn Store>) {
-    let w = world(&*store, 1, 1).await;
-    let t = idle_time();
-    let template = subscription(&w, Some(w.ports[0]), t);
-    let mut tasks = Vec::new();
-    let mut attempts = Vec::new();
-    for _ in 0..50 {
-        let mut sub = template.clone();
-        sub.id = crate::types::SubscriptionId::new_random();
-        let j = job(&sub, w.ports[0], t, t);
-        sub.initial_job_id = Some(j.id);
-        let writes = WriteSet { new_subscription: Some(sub.clone()), jobs: vec![j.clone()], events: vec![event(&sub, t)], ..Default::default() };
-        attempts.push((sub, j));
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.commit(writes).await }));
-    }
-    let results = join_all(tasks).await;
-    let winners: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_ok()).map(|(i, _)| i).collect();
-    assert_eq!(winners.len(), 1, "store conformance: exactly one of 50 racing commits must win, {} did", winners.len());
-    for r in results.into_iter().filter(|r| r.is_err()) {
-        expect_conflict(r, ConflictKind::IdempotencyKey, "losing racer");
-    }
-    let (winner, winner_job) = &attempts[winners[0]];
-    let key = template.idempotency_key.clone().unwrap_or_default();
-    let found = ok(store.find_live_subscription_by_key(w.provider, false, &key).await, "find_live_subscription_by_key");
-    assert_eq!(found.map(|s| s.id), Some(winner.id), "the live subscription must be the winner's");
-    let jobs = ok(store.list_jobs_of(w.provider, winner.id).await, "list_jobs_of");
-    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![winner_job.id], "the winner has exactly its job");
-    let events = ok(store.list_events_of(w.provider, winner.id).await, "list_events_of");
-    assert_eq!(events.iter().map(|e| e.sequence).collect::<Vec<_>>(), vec![1], "the winner has exactly its event");
-    for (sub, j) in attempts.iter().filter(|(s, _)| s.id != winner.id) {
-        assert_eq!(ok(store.get_subscription(w.provider, sub.id).await, "get_subscription"), None, "a loser's row exists");
-        assert_eq!(ok(store.get_job(w.provider, j.id).await, "get_job"), None, "a loser's job exists");
-        assert!(ok(store.list_events_of(w.provider, sub.id).await, "list_events_of").is_empty(), "a loser's event exists");
-    }
-}
-
-/// 20 tasks update one subscription from the same revision: exactly one wins, the rest get
-/// `Conflict(Revision)`.
-pub async fn concurrent_updates_one_winner(store: Arc<dyn Store>) {
-    let w = world(&*store, 1, 1).await;
-    let sub = subscription(&w, Some(w.ports[0]), idle_time());
-    insert_subscription(&*store, &sub).await;
-    let mut tasks = Vec::new();
-    for i in 0..20 {
-        let mut update = with_status(&sub, SubscriptionStatus::Suspended);
-        update.after.external_subscription_id = crate::types::ExternalSubscriptionId::parse(&format!("racer-{i}")).ok();
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            store.commit(WriteSet { subscription_update: Some(update), ..Default::default() }).await
-        }));
-    }
-    let results = join_all(tasks).await;
-    let wins = results.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(wins, 1, "store conformance: exactly one of 20 racing updates must win, {wins} did");
-    for r in results.into_iter().filter(|r| r.is_err()) {
-        expect_conflict(r, ConflictKind::Revision, "losing racer");
-    }
-    let stored = ok(store.get_subscription(w.provider, sub.id).await, "get_subscription");
-    assert_eq!(stored.map(|s| s.revision), Some(2), "exactly one update applies");
-}
-
-/// Every read that takes a provider returns nothing for another provider's rows.
-pub async fn provider_scoping(store: &dyn Store) {
-    let w = world(store, 1, 1).await;
-    let intruder = new_provider(store).await;
-    let t = idle_time();
-    let owner = subscriber(w.provider, false, t);
-    ok(store.insert_subscriber(&owner).await, "insert_subscriber");
-    let mut sub = subscription(&w, Some(w.ports[0]), t);
-    sub.subscriber_id = Some(owner.id);
-    let j = job(&sub, w.ports[0], t, t);
-    let e = event(&sub, t);
-    let writes = WriteSet { new_subscription: Some(sub.clone()), jobs: vec![j.clone()], events: vec![e.clone()], ..Default::default() };
-    ok(store.commit(writes).await, "commit");
-    let batch = Batch {
-        id: BatchId::new_random(),
-        provider_id: w.provider,
-        sandbox: false,
-        created_at: t,
-        entries: vec![BatchEntry { index: 0, email: owner.email.to_string(), request: serde_json::json!({}), outcome: None }],
+    let missing = SubscriptionUpdate {
+        expected_revision: 1,
+        after: ghost,
     };
-    ok(store.create_batch(&batch, 3).await, "create_batch");
-    let key = sub.idempotency_key.clone().unwrap_or_default();
-
-    // The owner sees everything ...
-    assert!(ok(store.get_subscription(w.provider, sub.id).await, "get_subscription").is_some());
-    assert!(ok(store.get_job(w.provider, j.id).await, "get_job").is_some());
-    assert!(ok(store.get_event(w.provider, e.id).await, "get_event").is_some());
-    assert!(ok(store.get_batch(w.provider, batch.id).await, "get_batch").is_some());
-    // ... the intruder nothing.
-    let p = intruder;
-    let leak = "store conformance: provider scoping leaks through";
-    assert!(ok(store.get_subscriber(p, owner.id).await, "get_subscriber").is_none(), "{leak} get_subscriber");
-    assert!(ok(store.find_subscriber_by_email(p, false, &owner.email).await, "find").is_none(), "{leak} find_subscriber_by_email");
-    assert!(ok(store.get_subscription(p, sub.id).await, "get_subscription").is_none(), "{leak} get_subscription");
-    assert!(ok(store.find_live_subscription_by_key(p, false, &key).await, "find").is_none(), "{leak} find_live_subscription_by_key");
-    assert!(ok(store.list_subscriptions_of(p, owner.id).await, "list").is_empty(), "{leak} list_subscriptions_of");
-    assert!(ok(store.get_job(p, j.id).await, "get_job").is_none(), "{leak} get_job");
-    assert!(ok(store.list_jobs_of(p, sub.id).await, "list_jobs_of").is_empty(), "{leak} list_jobs_of");
-    assert!(ok(store.get_event(p, e.id).await, "get_event").is_none(), "{leak} get_event");
-    assert!(ok(store.list_events_of(p, sub.id).await, "list_events_of").is_empty(), "{leak} list_events_of");
-    let events = ok(store.list_events(&EventQuery { provider_id: p, since: None, status: None, limit: 1000 }).await, "list_events");
-    assert!(events.iter().all(|ev| ev.provider_id == p), "{leak} list_events");
-    expect_not_found(store.replay_event(p, e.id, t).await, "replay of another provider's event");
-    assert!(ok(store.get_batch(p, batch.id).await, "get_batch").is_none(), "{leak} get_batch");
-    assert!(ok(store.list_plan_versions(p).await, "list_plan_versions").is_empty(), "{leak} list_plan_versions");
-    let q = SubscriberQuery { provider_id: p, sandbox: false, page: 1, page_size: 100, status: None, search: None };
-    assert_eq!(ok(store.list_subscribers(&q).await, "list_subscribers").total, 0, "{leak} list_subscribers");
+    expect_not_found(
+        store.commit(update(missing)).await,
+        "update of an unknown subscription",
+    );
 }

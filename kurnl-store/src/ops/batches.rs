@@ -1,0 +1,166 @@
+//! Bulk batches and their entries.
+
+use chrono::{DateTime, Utc};
+
+use crate::conn::{Arg, Conn, Dialect, args};
+use crate::error::StoreResult;
+use crate::ops::queue::{LockRow, advisory_key};
+use crate::rows::*;
+use kurnl_core::model::{Batch, EntryOutcome};
+use kurnl_core::ports::{BatchView, ConflictKind, StoreError};
+use kurnl_core::types::{BatchId, ProviderId};
+
+const ENTRY_COLUMNS: &str = "idx, email, request, outcome";
+
+fn entry_job(outcome: Option<&EntryOutcome>) -> Option<uuid::Uuid> {
+    match outcome {
+        Some(EntryOutcome::Created { job_id, .. }) => job_id.map(|j| j.0),
+        _ => None,
+    }
+}
+
+/// Inserts the batch, then counts the provider's other batches in progress (an entry without
+/// outcome, or whose job is not finished) and fails if there are already `max_in_progress`.
+/// On PostgreSQL an advisory lock on the provider makes count-and-insert atomic.
+pub(crate) async fn create_batch<C: Conn>(
+    c: &mut C,
+    b: &Batch,
+    max_in_progress: u32,
+) -> StoreResult<()> {
+    if C::DIALECT == Dialect::Postgres {
+        let key = advisory_key(if b.sandbox { b"bs" } else { b"bl" }, b.provider_id.0);
+        let _: Option<LockRow> = c
+            .fetch_optional(
+                "SELECT pg_advisory_xact_lock($1) IS NOT NULL AS locked",
+                args![key],
+            )
+            .await?;
+    }
+    c.execute(
+        "INSERT INTO batches (id, provider_id, sandbox, created_at) VALUES ($1, $2, $3, $4)",
+        args![b.id.0, b.provider_id.0, b.sandbox, b.created_at],
+    )
+    .await?;
+    let running: Option<CountRow> = c
+        .fetch_optional(
+            "SELECT count(*) AS n FROM batches b WHERE b.provider_id = $1 AND b.sandbox = $2 AND b.id <> $3 \
+             AND EXISTS (SELECT 1 FROM batch_entries e LEFT JOIN jobs j ON j.id = e.job_id \
+             WHERE e.batch_id = b.id AND (e.outcome IS NULL OR j.status IN ('pending', 'in_progress')))",
+            args![b.provider_id.0, b.sandbox, b.id.0],
+        )
+        .await?;
+    if running.map_or(0, |r| r.n) >= i64::from(max_in_progress) {
+        return Err(StoreError::Conflict(ConflictKind::TooManyBatches));
+    }
+    for e in &b.entries {
+        let mut a = args![b.id.0, e.index, e.email.as_str()];
+        a.push(Arg::json(&e.request)?);
+        a.push(Arg::json_opt(e.outcome.as_ref())?);
+        a.push(Arg::from(entry_job(e.outcome.as_ref())));
+        c.execute(
+            "INSERT INTO batch_entries (batch_id, idx, email, request, outcome, job_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            a,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn record_batch_entry<C: Conn>(
+    c: &mut C,
+    batch: BatchId,
+    index: u32,
+    outcome: &EntryOutcome,
+) -> StoreResult<()> {
+    let mut a = args![batch.0, index];
+    a.push(Arg::json(outcome)?);
+    a.push(Arg::from(entry_job(Some(outcome))));
+    let n = c
+        .execute(
+            "UPDATE batch_entries SET outcome = $3, job_id = $4 WHERE batch_id = $1 AND idx = $2",
+            a,
+        )
+        .await?;
+    if n == 1 {
+        return Ok(());
+    }
+    let exists: Option<IdRow> = c
+        .fetch_optional("SELECT id FROM batches WHERE id = $1", args![batch.0])
+        .await?;
+    Err(StoreError::NotFound(if exists.is_some() {
+        "batch entry"
+    } else {
+        "batch"
+    }))
+}
+
+async fn load<C: Conn>(c: &mut C, row: BatchRow) -> StoreResult<Batch> {
+    let sql = format!("SELECT {ENTRY_COLUMNS} FROM batch_entries WHERE batch_id = $1 ORDER BY idx");
+    let entries: Vec<BatchEntryRow> = c.fetch_all(&sql, args![row.id]).await?;
+    let entries = entries
+        .into_iter()
+        .map(BatchEntryRow::into_model)
+        .collect::<StoreResult<_>>()?;
+    row.into_model(entries)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct EntryJobRow {
+    idx: i64,
+    #[sqlx(flatten)]
+    job: JobRow,
+}
+
+pub(crate) async fn get_batch<C: Conn>(
+    c: &mut C,
+    provider: ProviderId,
+    id: BatchId,
+) -> StoreResult<Option<BatchView>> {
+    let row: Option<BatchRow> = c
+        .fetch_optional(
+            "SELECT id, provider_id, sandbox, created_at FROM batches WHERE id = $1 AND provider_id = $2",
+            args![id.0, provider.0],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let batch = load(c, row).await?;
+    let cols = JOB_COLUMNS
+        .split(", ")
+        .map(|col| format!("j.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT e.idx, {cols} FROM batch_entries e JOIN jobs j ON j.id = e.job_id WHERE e.batch_id = $1 ORDER BY e.idx"
+    );
+    let rows: Vec<EntryJobRow> = c.fetch_all(&sql, args![id.0]).await?;
+    let jobs = rows
+        .into_iter()
+        .map(|r| Ok((to_u32("entry index", r.idx)?, r.job.into_model()?)))
+        .collect::<StoreResult<_>>()?;
+    Ok(Some(BatchView { batch, jobs }))
+}
+
+pub(crate) async fn unprocessed_batches<C: Conn>(c: &mut C) -> StoreResult<Vec<Batch>> {
+    let rows: Vec<BatchRow> = c
+        .fetch_all(
+            "SELECT b.id, b.provider_id, b.sandbox, b.created_at FROM batches b WHERE EXISTS \
+             (SELECT 1 FROM batch_entries e WHERE e.batch_id = b.id AND e.outcome IS NULL) ORDER BY b.created_at, b.seq",
+            Vec::new(),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(load(c, row).await?);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn purge_batches<C: Conn>(c: &mut C, before: DateTime<Utc>) -> StoreResult<u64> {
+    c.execute(
+        "DELETE FROM batch_entries WHERE batch_id IN (SELECT id FROM batches WHERE created_at < $1)",
+        args![before],
+    )
+    .await?;
+    c.execute("DELETE FROM batches WHERE created_at < $1", args![before])
+        .await
+}

@@ -1,0 +1,189 @@
+//! [`WriteSet`] commits and the outbox append they share with job outcomes.
+//!
+//! The caller runs these inside one transaction; any error rolls everything back. Which rule a
+//! conflicting write broke comes from the unique index that rejected it. Rows are written in the
+//! order the reference store checks them (subscriber, new subscription, update, jobs, events),
+//! and each table's unique indexes are created in the reference order (id, then idempotency
+//! key, port, unit), so a write that breaks several rules reports the same kind on every backend.
+
+use std::collections::BTreeMap;
+
+use crate::conn::{Arg, Conn, args};
+use crate::error::StoreResult;
+use crate::ops::subscribers::insert_subscriber;
+use crate::rows::*;
+use kurnl_core::model::{Job, NewEvent, Subscription};
+use kurnl_core::ports::{ConflictKind, StoreError, SubscriptionUpdate, WriteSet};
+
+pub(crate) async fn commit<C: Conn>(c: &mut C, writes: WriteSet) -> StoreResult<()> {
+    if let Some(subscriber) = &writes.new_subscriber {
+        insert_subscriber(c, subscriber).await?;
+    }
+    if let Some(new) = &writes.new_subscription {
+        insert_subscription(c, new).await?;
+    }
+    if let Some(update) = &writes.subscription_update {
+        update_subscription(c, update).await?;
+    }
+    for job in &writes.jobs {
+        insert_job(c, job).await?;
+    }
+    append_events(c, &writes.events).await
+}
+
+fn subscription_args(s: &Subscription) -> Vec<Arg> {
+    args![
+        s.id.0,
+        s.provider_id.0,
+        s.sandbox,
+        s.subscriber_id.map(|i| i.0),
+        s.plan_version_id.0,
+        s.status.as_str(),
+        s.delivery_mode.as_str(),
+        s.location_hash.as_ref().map(|h| h.as_str().to_owned()),
+        s.unit_id.map(|u| u.0),
+        s.port.map(|p| p.switch_id.0),
+        s.port.map(|p| p.port_number),
+        s.mac.map(|m| m.to_string()),
+        s.external_subscription_id
+            .as_ref()
+            .map(|e| e.as_str().to_owned()),
+        s.idempotency_key.clone(),
+        s.request_fingerprint.clone(),
+        s.initial_job_id.map(|j| j.0),
+        s.revision,
+        s.created_at,
+        s.updated_at,
+    ]
+}
+
+async fn insert_subscription<C: Conn>(c: &mut C, s: &Subscription) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO subscriptions (id, provider_id, sandbox, subscriber_id, plan_version_id, status, \
+         delivery_mode, location_hash, unit_id, port_switch_id, port_number, mac, external_subscription_id, \
+         idempotency_key, request_fingerprint, initial_job_id, revision, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        subscription_args(s),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Compare-and-swap on `revision`, scoped to the provider: `NotFound` for a missing (or
+/// foreign) row, `Conflict(Revision)` for a stale revision.
+async fn update_subscription<C: Conn>(c: &mut C, u: &SubscriptionUpdate) -> StoreResult<()> {
+    let mut a = subscription_args(&u.after);
+    a.push(Arg::from(u.expected_revision));
+    let n = c
+        .execute(
+            "UPDATE subscriptions SET sandbox = $3, subscriber_id = $4, plan_version_id = $5, status = $6, \
+             delivery_mode = $7, location_hash = $8, unit_id = $9, port_switch_id = $10, port_number = $11, \
+             mac = $12, external_subscription_id = $13, idempotency_key = $14, request_fingerprint = $15, \
+             initial_job_id = $16, revision = $17, created_at = $18, updated_at = $19 \
+             WHERE id = $1 AND provider_id = $2 AND revision = $20",
+            a,
+        )
+        .await?;
+    if n == 1 {
+        return Ok(());
+    }
+    let exists: Option<IdRow> = c
+        .fetch_optional(
+            "SELECT id FROM subscriptions WHERE id = $1 AND provider_id = $2",
+            args![u.after.id.0, u.after.provider_id.0],
+        )
+        .await?;
+    Err(match exists {
+        Some(_) => StoreError::Conflict(ConflictKind::Revision),
+        None => StoreError::NotFound("subscription"),
+    })
+}
+
+pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
+    let mut a = args![
+        j.id.0,
+        j.provider_id.0,
+        j.subscription_id.0,
+        j.sandbox,
+        j.action.as_str(),
+        j.port.switch_id.0,
+        j.port.port_number,
+        j.interface.as_str(),
+    ];
+    a.push(Arg::json(&j.desired)?);
+    a.extend(args![
+        j.status.as_str(),
+        j.attempts,
+        j.run_at,
+        j.lease.map(|l| l.0),
+        j.lease_expires_at,
+        j.last_error.clone(),
+        j.created_at,
+        j.updated_at,
+    ]);
+    c.execute(
+        "INSERT INTO jobs (id, provider_id, subscription_id, sandbox, action, switch_id, port_number, interface, \
+         desired, status, attempts, run_at, lease, lease_expires_at, last_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        a,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends events to the outbox, each with the next sequence number of its subscription.
+///
+/// The per-subscription counter is a row updated in place, so on PostgreSQL concurrent
+/// appenders to one subscription queue on its row lock and sequences follow commit order.
+/// Counters are taken in subscription-id order (not event order) so that two transactions
+/// touching the same subscriptions cannot deadlock.
+pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut per_subscription: BTreeMap<uuid::Uuid, i64> = BTreeMap::new();
+    for e in events {
+        *per_subscription
+            .entry(e.data.subscription_id().0)
+            .or_insert(0) += 1;
+    }
+    // The first sequence number each subscription gets in this batch.
+    let mut next: BTreeMap<uuid::Uuid, i64> = BTreeMap::new();
+    for (subscription, count) in per_subscription {
+        let row: Option<CountRow> = c
+            .fetch_optional(
+                "INSERT INTO event_sequences (subscription_id, last) VALUES ($1, $2) \
+                 ON CONFLICT (subscription_id) DO UPDATE SET last = event_sequences.last + $2 RETURNING last AS n",
+                args![subscription, count],
+            )
+            .await?;
+        let last = row
+            .ok_or_else(|| StoreError::backend("event sequence upsert returned no row"))?
+            .n;
+        next.insert(subscription, last - count + 1);
+    }
+    for e in events {
+        let subscription = e.data.subscription_id().0;
+        let slot = next
+            .get_mut(&subscription)
+            .ok_or_else(|| StoreError::backend("missing event sequence"))?;
+        let sequence = *slot;
+        *slot += 1;
+        let mut a = args![e.id.0, e.provider_id.0, e.sandbox, subscription];
+        a.push(Arg::json(&e.data)?);
+        a.extend(args![
+            sequence,
+            e.created_at,
+            delivery_status_str(kurnl_core::model::DeliveryStatus::Pending),
+            0_i64,
+            e.created_at
+        ]);
+        c.execute(
+            "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
+             attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            a,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The job queue: claims under a lease, heartbeats, outcomes and reaping.
+//!
+//! A job is claimable when it is `pending`, due, and the oldest unfinished job of its port
+//! (per-port order). A switch may hold at most `max_sessions` leases at once (1 when the
+//! switch is not in the inventory); every `in_progress` lease counts, expired or not, until
+//! it is reaped, because its worker may still have a session open.
+//!
+//! On PostgreSQL several workers claim at once: a claim first takes a transaction-scoped
+//! advisory lock on the switch (`pg_try_advisory_xact_lock`, skipping switches another worker
+//! is claiming on), re-counts the switch's leases under that lock, and locks the jobs it takes
+//! with `FOR UPDATE SKIP LOCKED`. On SQLite claims are serialised by the single writer.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::conn::{Arg, Conn, Dialect, args};
+use crate::error::StoreResult;
+use crate::ops::commit::append_events;
+use crate::rows::*;
+use kurnl_core::model::{Job, JobStatus, NewEvent};
+use kurnl_core::ports::{ClaimRequest, ClaimedJobs, JobOutcome, JobResult, StoreError};
+use kurnl_core::types::{JobId, LeaseToken, ProviderId, SubscriptionId};
+
+/// `j` heads its port: no older unfinished job on the same port.
+const IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.switch_id = j.switch_id \
+     AND o.port_number = j.port_number AND o.status IN ('pending', 'in_progress') \
+     AND (o.created_at < j.created_at OR (o.created_at = j.created_at AND o.seq < j.seq)))";
+
+/// Leases held on `j`'s switch are below its session limit.
+const HAS_CAPACITY: &str = "(SELECT count(DISTINCT l.lease) FROM jobs l WHERE l.switch_id = j.switch_id \
+     AND l.status = 'in_progress') < COALESCE((SELECT CASE WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END \
+     FROM switches s WHERE s.id = j.switch_id), 1)";
+
+/// How many candidate heads a PostgreSQL claim looks at before giving up for this round.
+const PG_CANDIDATES: i64 = 64;
+
+pub(crate) async fn get_job<C: Conn>(
+    c: &mut C,
+    provider: ProviderId,
+    id: JobId,
+) -> StoreResult<Option<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND provider_id = $2");
+    let row: Option<JobRow> = c.fetch_optional(&sql, args![id.0, provider.0]).await?;
+    row.map(JobRow::into_model).transpose()
+}
+
+pub(crate) async fn list_jobs_of<C: Conn>(
+    c: &mut C,
+    provider: ProviderId,
+    subscription: SubscriptionId,
+) -> StoreResult<Vec<Job>> {
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND provider_id = $2 ORDER BY created_at, seq"
+    );
+    let rows: Vec<JobRow> = c.fetch_all(&sql, args![subscription.0, provider.0]).await?;
+    rows.into_iter().map(JobRow::into_model).collect()
+}
+
+/// Switches with a servable head, in the order of their oldest due head.
+async fn candidate_switches<C: Conn>(c: &mut C, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+    let limit = if C::DIALECT == Dialect::Postgres {
+        PG_CANDIDATES
+    } else {
+        1
+    };
+    let sql = format!(
+        "SELECT j.switch_id AS id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {IS_HEAD} \
+         AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT $2"
+    );
+    let rows: Vec<IdRow> = c.fetch_all(&sql, args![now, limit]).await?;
+    let mut switches: Vec<Uuid> = Vec::new();
+    for row in rows {
+        if !switches.contains(&row.id) {
+            switches.push(row.id);
+        }
+    }
+    Ok(switches)
+}
+
+/// PostgreSQL: take the switch's claim lock unless another worker holds it.
+async fn lock_switch<C: Conn>(c: &mut C, switch: Uuid) -> StoreResult<bool> {
+    if C::DIALECT != Dialect::Postgres {
+        return Ok(true);
+    }
+    let row: Option<LockRow> = c
+        .fetch_optional(
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            args![advisory_key(b"sw", switch)],
+        )
+        .await?;
+    Ok(row.is_some_and(|r| r.locked))
+}
+
+/// A 64-bit advisory lock key for a namespaced UUID.
+pub(crate) fn advisory_key(namespace: &[u8; 2], id: Uuid) -> i64 {
+    let b = id.as_bytes();
+    let mut key = [0u8; 8];
+    for (i, byte) in b.iter().enumerate() {
+        key[i % 8] ^= *byte;
+    }
+    key[0] ^= namespace[0];
+    key[1] ^= namespace[1];
+    i64::from_be_bytes(key)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LockRow {
+    pub(crate) locked: bool,
+}
+
+pub(crate) async fn claim_jobs<C: Conn>(
+    c: &mut C,
+    r: &ClaimRequest,
+) -> StoreResult<Option<ClaimedJobs>> {
+    if r.max_jobs == 0 {
+        return Ok(None);
+    }
+    for switch in candidate_switches(c, r.now).await? {
+        if !lock_switch(c, switch).await? {
+            continue;
+        }
+        if let Some(claimed) = claim_on_switch(c, r, switch).await? {
+            return Ok(Some(claimed));
+        }
+    }
+    Ok(None)
+}
+
+async fn claim_on_switch<C: Conn>(
+    c: &mut C,
+    r: &ClaimRequest,
+    switch: Uuid,
+) -> StoreResult<Option<ClaimedJobs>> {
+    let lock = if C::DIALECT == Dialect::Postgres {
+        " FOR UPDATE OF j SKIP LOCKED"
+    } else {
+        ""
+    };
+    // Re-checked here: on PostgreSQL the candidate query ran before the switch lock was held.
+    let sql = format!(
+        "SELECT {cols} FROM jobs j WHERE j.switch_id = $1 AND j.status = 'pending' AND j.run_at <= $2 \
+         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT $3{lock}",
+        cols = JOB_COLUMNS
+            .split(", ")
+            .map(|col| format!("j.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows: Vec<JobRow> = c.fetch_all(&sql, args![switch, r.now, r.max_jobs]).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let lease = LeaseToken::new_random();
+    let expires_at = r.now + r.lease;
+    let mut jobs = rows
+        .into_iter()
+        .map(JobRow::into_model)
+        .collect::<StoreResult<Vec<Job>>>()?;
+    let mut a = args![lease.0, expires_at, r.now];
+    let placeholders: Vec<String> = jobs
+        .iter()
+        .map(|j| {
+            a.push(Arg::from(j.id.0));
+            format!("${}", a.len())
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE jobs SET status = 'in_progress', attempts = attempts + 1, lease = $1, lease_expires_at = $2, \
+         updated_at = $3 WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    c.execute(&sql, a).await?;
+    for job in &mut jobs {
+        job.status = JobStatus::InProgress;
+        job.attempts += 1;
+        job.lease = Some(lease);
+        job.lease_expires_at = Some(expires_at);
+        job.updated_at = r.now;
+    }
+    Ok(Some(ClaimedJobs {
+        lease,
+        switch_id: switch.into(),
+        expires_at,
+        jobs,
+    }))
+}
+
+pub(crate) async fn heartbeat<C: Conn>(
+    c: &mut C,
+    lease: LeaseToken,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE jobs SET lease_expires_at = $2 WHERE lease = $1 AND status = 'in_progress'",
+            args![lease.0, until],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::LeaseLost);
+    }
+    Ok(())
+}
+
+/// All or nothing: the first job not held under `lease` fails the call with `LeaseLost` and
+/// the caller's transaction rolls back the outcomes already written.
+pub(crate) async fn finish_jobs<C: Conn>(
+    c: &mut C,
+    lease: LeaseToken,
+    outcomes: Vec<JobOutcome>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    if !outcomes.iter().all(|o| seen.insert(o.job_id)) {
+        return Err(StoreError::LeaseLost);
+    }
+    let mut events: Vec<NewEvent> = Vec::new();
+    for outcome in outcomes {
+        let (status, run_at, error, new_events) = match outcome.result {
+            JobResult::Completed { events } => (JobStatus::Completed, None, None, events),
+            JobResult::Failed { error, events } => (JobStatus::Failed, None, Some(error), events),
+            JobResult::Retry { at, error } => {
+                (JobStatus::Pending, Some(at), Some(error), Vec::new())
+            }
+        };
+        let n = c
+            .execute(
+                "UPDATE jobs SET status = $3, run_at = COALESCE($4, run_at), last_error = $5, lease = NULL, \
+                 lease_expires_at = NULL, updated_at = $6 WHERE id = $1 AND lease = $2 AND status = 'in_progress'",
+                args![outcome.job_id.0, lease.0, status.as_str(), run_at, error, now],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::LeaseLost);
+        }
+        events.extend(new_events);
+    }
+    append_events(c, &events).await
+}
+
+pub(crate) async fn reap_expired_leases<C: Conn>(
+    c: &mut C,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    c.execute(
+        "UPDATE jobs SET status = 'pending', lease = NULL, lease_expires_at = NULL, updated_at = $1 \
+         WHERE status = 'in_progress' AND lease_expires_at < $1",
+        args![now],
+    )
+    .await
+}

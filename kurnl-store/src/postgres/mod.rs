@@ -1,0 +1,183 @@
+//! [`PgStore`]: PostgreSQL, for several worker processes on one database (feature `postgres`).
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection as _, Executor as _, Postgres, Transaction};
+use std::str::FromStr;
+
+use crate::error::map_pg;
+use crate::ops::commit;
+
+crate::store_impl::store_imports!();
+
+/// Embedded migrations for PostgreSQL.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How to connect a [`PgStore`].
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Keep kurnl's tables in this schema (created if missing, set as `search_path` on every
+    /// pooled connection); `None` uses the connection's default `search_path`. Lower-case
+    /// letters, digits and `_` only.
+    pub schema: Option<String>,
+    /// Pool size; 10 by default.
+    pub max_connections: u32,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            schema: None,
+            max_connections: 10,
+        }
+    }
+}
+
+/// The [`Store`](kurnl_core::ports::Store) on PostgreSQL.
+///
+/// Writes run in `READ COMMITTED` transactions; uniqueness comes from unique indexes (the
+/// losers of a race wait for the winner's commit and then fail with the index's conflict),
+/// updates are compare-and-swap on `revision`. Job claims lock the switch with a
+/// transaction-scoped advisory lock (the per-switch session limit holds across processes)
+/// and take jobs `FOR UPDATE SKIP LOCKED`; event claims use `FOR UPDATE SKIP LOCKED` too.
+/// Migrations (`migrations/postgres`) are embedded and applied on connect.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), kurnl_core::ports::StoreError> {
+/// use kurnl_store::PgStore;
+/// let store = PgStore::connect("postgres://kurnl@localhost/kurnl").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    schema: Option<String>,
+}
+
+fn valid_schema(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}
+
+impl PgStore {
+    /// Connects to `url` with default options and applies the migrations.
+    ///
+    /// # Errors
+    /// A backend error when the database cannot be reached or migrated.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, PgOptions::default()).await
+    }
+
+    /// Connects to `url`, keeping the tables in `schema` (created if missing). Tests use one
+    /// fresh schema per store so that suites run in parallel on one database.
+    ///
+    /// # Errors
+    /// A backend error for an invalid schema name or when the database cannot be reached.
+    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        Self::connect_with(
+            url,
+            PgOptions {
+                schema: Some(schema.to_owned()),
+                ..PgOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Connects to `url` with `options` and applies the migrations.
+    ///
+    /// # Errors
+    /// A backend error for an invalid schema name or when the database cannot be reached or
+    /// migrated.
+    pub async fn connect_with(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        let connect = PgConnectOptions::from_str(url).map_err(map_pg)?;
+        let mut pool = PgPoolOptions::new().max_connections(options.max_connections.max(1));
+        if let Some(schema) = &options.schema {
+            if !valid_schema(schema) {
+                return Err(StoreError::backend(format!(
+                    "invalid schema name {schema:?}"
+                )));
+            }
+            let mut conn = sqlx::PgConnection::connect_with(&connect)
+                .await
+                .map_err(map_pg)?;
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
+                .await
+                .map_err(map_pg)?;
+            conn.close().await.map_err(map_pg)?;
+            let search_path = format!("SET search_path TO \"{schema}\"");
+            pool = pool.after_connect(move |conn, _meta| {
+                let sql = search_path.clone();
+                Box::pin(async move {
+                    conn.execute(sql.as_str()).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(connect).await.map_err(map_pg)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::backend(format!("postgres migration failed: {e}")))?;
+        Ok(Self {
+            pool,
+            schema: options.schema,
+        })
+    }
+
+    /// The connection pool, for diagnostics and tests (e.g. `EXPLAIN`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The schema holding the tables, when one was given.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// Drops the store's schema with everything in it and closes the pool (test clean-up).
+    ///
+    /// # Errors
+    /// A backend error when the store has no schema of its own or the drop fails.
+    pub async fn drop_schema(self) -> Result<(), StoreError> {
+        let schema = self
+            .schema
+            .clone()
+            .ok_or_else(|| StoreError::backend("store has no schema of its own"))?;
+        self.pool
+            .execute(format!("DROP SCHEMA \"{schema}\" CASCADE").as_str())
+            .await
+            .map_err(map_pg)?;
+        self.pool.close().await;
+        Ok(())
+    }
+
+    fn map_sqlx(err: sqlx::Error) -> StoreError {
+        map_pg(err)
+    }
+
+    async fn read_conn(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(map_pg)
+    }
+
+    async fn read_tx(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(map_pg)
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(map_pg)
+    }
+
+    async fn commit_writes(&self, writes: WriteSet) -> Result<(), StoreError> {
+        write_tx!(self, commit::commit, writes)
+    }
+}
+
+impl_store!(PgStore);

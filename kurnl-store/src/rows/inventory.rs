@@ -1,0 +1,210 @@
+//! Providers, keys, plans and the network inventory.
+
+use uuid::Uuid;
+
+use super::{parse, to_u32};
+use crate::conn::{time, time_opt};
+use crate::error::{StoreResult, corrupt};
+use kurnl_core::model::{
+    ApiKeyRecord, BillingMode, Location, PlanVersion, Port, PortRef, Provider, Switch, Unit,
+    WebhookEndpoint,
+};
+use kurnl_core::types::{InterfaceName, Kbps, LocationHash, RateLimit, Secret, VlanId};
+
+pub(crate) fn billing_mode_str(mode: BillingMode) -> &'static str {
+    match mode {
+        BillingMode::Kurnl => "kurnl",
+        BillingMode::Provider => "provider",
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ProviderRow {
+    id: Uuid,
+    name: String,
+    live_webhook_url: Option<String>,
+    live_webhook_secret: Option<String>,
+    sandbox_webhook_url: Option<String>,
+    sandbox_webhook_secret: Option<String>,
+    external_checkout_url: Option<String>,
+    billing_mode: String,
+}
+
+impl ProviderRow {
+    pub(crate) fn into_model(self) -> StoreResult<Provider> {
+        let billing_mode = match self.billing_mode.as_str() {
+            "kurnl" => BillingMode::Kurnl,
+            "provider" => BillingMode::Provider,
+            other => return Err(corrupt("billing mode", other)),
+        };
+        Ok(Provider {
+            id: self.id.into(),
+            name: self.name,
+            live: WebhookEndpoint {
+                url: self.live_webhook_url,
+                secret: self.live_webhook_secret.map(Secret::new),
+            },
+            sandbox: WebhookEndpoint {
+                url: self.sandbox_webhook_url,
+                secret: self.sandbox_webhook_secret.map(Secret::new),
+            },
+            external_checkout_url: self.external_checkout_url,
+            billing_mode,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ApiKeyRow {
+    id: Uuid,
+    provider_id: Uuid,
+    key_hash: String,
+    display_prefix: String,
+    sandbox: bool,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+impl ApiKeyRow {
+    pub(crate) fn into_model(self) -> StoreResult<ApiKeyRecord> {
+        Ok(ApiKeyRecord {
+            id: self.id.into(),
+            provider_id: self.provider_id.into(),
+            key_hash: self.key_hash,
+            display_prefix: self.display_prefix,
+            sandbox: self.sandbox,
+            created_at: time(&self.created_at)?,
+            revoked_at: time_opt(self.revoked_at)?,
+        })
+    }
+}
+
+pub(crate) fn vlan(v: i64) -> StoreResult<VlanId> {
+    let n = u16::try_from(v).map_err(|e| corrupt("vlan", e))?;
+    parse("vlan", VlanId::new(n))
+}
+
+fn kbps(v: i64) -> StoreResult<Kbps> {
+    parse("rate", Kbps::new(to_u32("rate", v)?))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PlanVersionRow {
+    id: Uuid,
+    plan_id: Uuid,
+    provider_id: Uuid,
+    name: String,
+    vlan: i64,
+    rate_down: i64,
+    rate_up: i64,
+    effective_from: String,
+    effective_to: Option<String>,
+}
+
+impl PlanVersionRow {
+    pub(crate) fn into_model(self) -> StoreResult<PlanVersion> {
+        Ok(PlanVersion {
+            id: self.id.into(),
+            plan_id: self.plan_id.into(),
+            provider_id: self.provider_id.into(),
+            name: self.name,
+            vlan: vlan(self.vlan)?,
+            rate: RateLimit {
+                down: kbps(self.rate_down)?,
+                up: kbps(self.rate_up)?,
+            },
+            effective_from: time(&self.effective_from)?,
+            effective_to: time_opt(self.effective_to)?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SwitchRow {
+    id: Uuid,
+    name: String,
+    driver: String,
+    address: String,
+    ssh_port: i64,
+    credentials_ref: String,
+    host_key: Option<String>,
+    captive_vlan: i64,
+    max_sessions: i64,
+}
+
+impl SwitchRow {
+    pub(crate) fn into_model(self) -> StoreResult<Switch> {
+        Ok(Switch {
+            id: self.id.into(),
+            name: self.name,
+            driver: self.driver,
+            address: self.address,
+            ssh_port: u16::try_from(self.ssh_port).map_err(|e| corrupt("ssh port", e))?,
+            credentials_ref: self.credentials_ref,
+            host_key: self.host_key,
+            captive_vlan: vlan(self.captive_vlan)?,
+            max_sessions: to_u32("max sessions", self.max_sessions)?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PortRow {
+    switch_id: Uuid,
+    port_number: i64,
+    interface: String,
+}
+
+impl PortRow {
+    pub(crate) fn into_model(self) -> StoreResult<Port> {
+        Ok(Port {
+            port: PortRef {
+                switch_id: self.switch_id.into(),
+                port_number: to_u32("port number", self.port_number)?,
+            },
+            interface: parse("interface name", InterfaceName::parse(&self.interface))?,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LocationRow {
+    hash: String,
+    switch_id: Uuid,
+    port_number: i64,
+    building_id: Option<Uuid>,
+    unit_id: Option<Uuid>,
+}
+
+impl LocationRow {
+    pub(crate) fn into_model(self) -> StoreResult<Location> {
+        Ok(Location {
+            hash: parse("location hash", LocationHash::parse(&self.hash))?,
+            port: PortRef {
+                switch_id: self.switch_id.into(),
+                port_number: to_u32("port number", self.port_number)?,
+            },
+            building_id: self.building_id.map(Into::into),
+            unit_id: self.unit_id.map(Into::into),
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    id: Uuid,
+    building_id: Uuid,
+    label: String,
+    floor: Option<String>,
+}
+
+impl UnitRow {
+    pub(crate) fn into_model(self) -> Unit {
+        Unit {
+            id: self.id.into(),
+            building_id: self.building_id.into(),
+            label: self.label,
+            floor: self.floor,
+        }
+    }
+}

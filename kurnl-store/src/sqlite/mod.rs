@@ -1,0 +1,203 @@
+//! [`SqliteStore`]: the embedded default backend.
+
+mod group;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::map_sqlite;
+use group::GroupCommit;
+
+crate::store_impl::store_imports!();
+
+/// Embedded migrations for SQLite.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// What a commit waits for before it returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a returned commit survives power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: in WAL mode a returned commit survives a crash of the process but
+    /// the last commits may be lost on power loss. Faster; opt in explicitly.
+    Normal,
+}
+
+/// How to open a [`SqliteStore`].
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// `synchronous` setting; [`Durability::Full`] by default.
+    pub durability: Durability,
+    /// How long a statement waits for another process's lock (`busy_timeout`); 5 s by default.
+    pub busy_timeout: Duration,
+    /// Connections of the read pool (reads run beside the single writer in WAL mode); 4 by
+    /// default.
+    pub read_connections: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            durability: Durability::Full,
+            busy_timeout: Duration::from_secs(5),
+            read_connections: 4,
+        }
+    }
+}
+
+/// The [`Store`](kurnl_core::ports::Store) on SQLite: a database file (or memory) inside the
+/// embedding process.
+///
+/// - One writer connection, every write in `BEGIN IMMEDIATE`, so writers never deadlock on
+///   lock upgrades; a pool of read connections beside it (WAL mode lets readers see the last
+///   commit without blocking the writer).
+/// - [`Store::commit`](kurnl_core::ports::Store::commit) uses group commit: concurrent write
+///   sets share one transaction and one fsync, each in its own savepoint, so each is still
+///   all-or-nothing and gets its own conflict.
+/// - `synchronous=FULL` by default ([`Durability`]), `busy_timeout` for other processes
+///   sharing the file.
+/// - Migrations (`migrations/sqlite`) are embedded and applied on open.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), kurnl_core::ports::StoreError> {
+/// use kurnl_store::SqliteStore;
+/// let store = SqliteStore::open("/var/lib/kurnl/kurnl.db").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    group: Arc<GroupCommit>,
+    path: Option<PathBuf>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` with default options.
+    ///
+    /// # Errors
+    /// A backend error when the file cannot be opened or migrated.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// Opens (creating if missing) the database file at `path`.
+    ///
+    /// # Errors
+    /// A backend error when the file cannot be opened or migrated.
+    pub async fn open_with(
+        path: impl AsRef<Path>,
+        options: SqliteOptions,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let synchronous = match options.durability {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
+        let base = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(options.busy_timeout);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(base.clone())
+            .await
+            .map_err(map_sqlite)?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::backend(format!("sqlite migration failed: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.read_connections.max(1))
+            .connect_with(base.read_only(true))
+            .await
+            .map_err(map_sqlite)?;
+        Ok(Self {
+            writer,
+            reader,
+            group: Arc::default(),
+            path: Some(path),
+        })
+    }
+
+    /// A private in-memory database, gone when the store is dropped. Reads and writes share
+    /// one connection (an in-memory database lives only as long as its connection).
+    ///
+    /// # Errors
+    /// A backend error when SQLite cannot start (should not happen).
+    pub async fn in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(map_sqlite)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(map_sqlite)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::backend(format!("sqlite migration failed: {e}")))?;
+        Ok(Self {
+            writer: pool.clone(),
+            reader: pool,
+            group: Arc::default(),
+            path: None,
+        })
+    }
+
+    /// The database file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The read pool, for diagnostics and tests (e.g. `EXPLAIN QUERY PLAN`).
+    pub fn read_pool(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// Closes both pools, waiting for running statements.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    fn map_sqlx(err: sqlx::Error) -> StoreError {
+        map_sqlite(err)
+    }
+
+    async fn read_conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.reader.acquire().await.map_err(map_sqlite)
+    }
+
+    async fn read_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.reader.begin().await.map_err(map_sqlite)
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_sqlite)
+    }
+
+    /// Group commit: see [`group`].
+    async fn commit_writes(&self, writes: WriteSet) -> Result<(), StoreError> {
+        self.group.commit(&self.writer, writes).await
+    }
+}
+
+impl_store!(SqliteStore);

@@ -1,0 +1,336 @@
+//! The [`Store`](kurnl_core::ports::Store) implementation shared by both backends.
+//!
+//! A backend type provides `read_conn` (a pooled connection), `read_tx` (a consistent
+//! read-only snapshot for multi-statement reads), `begin_write` (a write transaction) and
+//! `map_sqlx`; this macro forwards every trait method to the shared operations in
+//! [`crate::ops`] inside the right one.
+
+/// Runs `op` in a write transaction: commit on success, roll back on error.
+macro_rules! write_tx {
+    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {{
+        let mut tx = $self.begin_write().await?;
+        match $op(&mut *tx $(, $arg)*).await {
+            Ok(value) => {
+                tx.commit().await.map_err(Self::map_sqlx)?;
+                Ok(value)
+            }
+            Err(err) => {
+                // Dropping the transaction would roll back too; doing it here returns the
+                // connection clean before the error travels up.
+                let _ = tx.rollback().await;
+                Err(err)
+            }
+        }
+    }};
+}
+pub(crate) use write_tx;
+
+/// Runs a single-statement read on a pooled connection.
+macro_rules! read {
+    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {{
+        let mut conn = $self.read_conn().await?;
+        $op(&mut *conn $(, $arg)*).await
+    }};
+}
+pub(crate) use read;
+
+/// Runs a multi-statement read in one read-only snapshot.
+macro_rules! read_tx {
+    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {{
+        let mut tx = $self.read_tx().await?;
+        let out = $op(&mut *tx $(, $arg)*).await;
+        let _ = tx.rollback().await;
+        out
+    }};
+}
+pub(crate) use read_tx;
+
+/// Implements `Store` for a backend type.
+macro_rules! impl_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl kurnl_core::ports::Store for $store {
+            async fn put_provider(&self, provider: &Provider) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_provider, provider)
+            }
+            async fn get_provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError> {
+                read!(self, inventory::get_provider, id)
+            }
+            async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_api_key, key)
+            }
+            async fn find_api_key(
+                &self,
+                key_hash: &str,
+            ) -> Result<Option<ApiKeyRecord>, StoreError> {
+                read!(self, inventory::find_api_key, key_hash)
+            }
+            async fn revoke_api_key(
+                &self,
+                id: ApiKeyId,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, inventory::revoke_api_key, id, at)
+            }
+            async fn put_plan(&self, plan: &Plan) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_plan, plan)
+            }
+            async fn put_plan_version(&self, version: &PlanVersion) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_plan_version, version)
+            }
+            async fn get_plan_version(
+                &self,
+                id: PlanVersionId,
+            ) -> Result<Option<PlanVersion>, StoreError> {
+                read!(self, inventory::get_plan_version, id)
+            }
+            async fn list_plan_versions(
+                &self,
+                provider: ProviderId,
+            ) -> Result<Vec<PlanVersion>, StoreError> {
+                read!(self, inventory::list_plan_versions, provider)
+            }
+            async fn put_switch(&self, switch: &Switch) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_switch, switch)
+            }
+            async fn get_switch(&self, id: SwitchId) -> Result<Option<Switch>, StoreError> {
+                read!(self, inventory::get_switch, id)
+            }
+            async fn list_switches(&self) -> Result<Vec<Switch>, StoreError> {
+                read!(self, inventory::list_switches)
+            }
+            async fn put_port(&self, port: &Port) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_port, port)
+            }
+            async fn get_port(&self, port: PortRef) -> Result<Option<Port>, StoreError> {
+                read!(self, inventory::get_port, port)
+            }
+            async fn put_location(&self, location: &Location) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_location, location)
+            }
+            async fn get_location(
+                &self,
+                hash: &LocationHash,
+            ) -> Result<Option<Location>, StoreError> {
+                read!(self, inventory::get_location, hash)
+            }
+            async fn put_building(&self, building: &Building) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_building, building)
+            }
+            async fn put_unit(&self, unit: &Unit) -> Result<(), StoreError> {
+                write_tx!(self, inventory::put_unit, unit)
+            }
+            async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError> {
+                read!(self, inventory::get_unit, id)
+            }
+            async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
+                write_tx!(self, subscribers::insert_subscriber, subscriber)
+            }
+            async fn get_subscriber(
+                &self,
+                provider: ProviderId,
+                id: SubscriberId,
+            ) -> Result<Option<Subscriber>, StoreError> {
+                read!(self, subscribers::get_subscriber, provider, id)
+            }
+            async fn find_subscriber_by_email(
+                &self,
+                provider: ProviderId,
+                sandbox: bool,
+                email: &Email,
+            ) -> Result<Option<Subscriber>, StoreError> {
+                read!(
+                    self,
+                    subscribers::find_subscriber_by_email,
+                    provider,
+                    sandbox,
+                    email
+                )
+            }
+            async fn update_subscriber(
+                &self,
+                after: &Subscriber,
+                expected_revision: i64,
+            ) -> Result<(), StoreError> {
+                write_tx!(
+                    self,
+                    subscribers::update_subscriber,
+                    after,
+                    expected_revision
+                )
+            }
+            async fn list_subscribers(
+                &self,
+                query: &SubscriberQuery,
+            ) -> Result<Page<Subscriber>, StoreError> {
+                read_tx!(self, subscribers::list_subscribers, query)
+            }
+            async fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
+                self.commit_writes(writes).await
+            }
+            async fn get_subscription(
+                &self,
+                provider: ProviderId,
+                id: SubscriptionId,
+            ) -> Result<Option<Subscription>, StoreError> {
+                read!(self, subscriptions::get_subscription, provider, id)
+            }
+            async fn find_live_subscription_by_key(
+                &self,
+                provider: ProviderId,
+                sandbox: bool,
+                key: &str,
+            ) -> Result<Option<Subscription>, StoreError> {
+                read!(
+                    self,
+                    subscriptions::find_live_subscription_by_key,
+                    provider,
+                    sandbox,
+                    key
+                )
+            }
+            async fn list_subscriptions_of(
+                &self,
+                provider: ProviderId,
+                subscriber: SubscriberId,
+            ) -> Result<Vec<Subscription>, StoreError> {
+                read!(
+                    self,
+                    subscriptions::list_subscriptions_of,
+                    provider,
+                    subscriber
+                )
+            }
+            async fn get_job(
+                &self,
+                provider: ProviderId,
+                id: JobId,
+            ) -> Result<Option<Job>, StoreError> {
+                read!(self, queue::get_job, provider, id)
+            }
+            async fn list_jobs_of(
+                &self,
+                provider: ProviderId,
+                subscription: SubscriptionId,
+            ) -> Result<Vec<Job>, StoreError> {
+                read!(self, queue::list_jobs_of, provider, subscription)
+            }
+            async fn claim_jobs(
+                &self,
+                request: &ClaimRequest,
+            ) -> Result<Option<ClaimedJobs>, StoreError> {
+                write_tx!(self, queue::claim_jobs, request)
+            }
+            async fn heartbeat(
+                &self,
+                lease: LeaseToken,
+                until: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, queue::heartbeat, lease, until)
+            }
+            async fn finish_jobs(
+                &self,
+                lease: LeaseToken,
+                outcomes: Vec<JobOutcome>,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, queue::finish_jobs, lease, outcomes, now)
+            }
+            async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                write_tx!(self, queue::reap_expired_leases, now)
+            }
+            async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
+                write_tx!(self, outbox::claim_events, claim)
+            }
+            async fn record_delivery(
+                &self,
+                event: EventId,
+                record: &DeliveryRecord,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, outbox::record_delivery, event, record)
+            }
+            async fn get_event(
+                &self,
+                provider: ProviderId,
+                id: EventId,
+            ) -> Result<Option<EventWithAttempts>, StoreError> {
+                read_tx!(self, outbox::get_event, provider, id)
+            }
+            async fn list_events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+                read!(self, outbox::list_events, query)
+            }
+            async fn list_events_of(
+                &self,
+                provider: ProviderId,
+                subscription: SubscriptionId,
+            ) -> Result<Vec<Event>, StoreError> {
+                read!(self, outbox::list_events_of, provider, subscription)
+            }
+            async fn replay_event(
+                &self,
+                provider: ProviderId,
+                id: EventId,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, outbox::replay_event, provider, id, now)
+            }
+            async fn list_delivery_attempts(
+                &self,
+                id: EventId,
+            ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+                read!(self, outbox::list_delivery_attempts, id)
+            }
+            async fn create_batch(
+                &self,
+                batch: &Batch,
+                max_in_progress: u32,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, batches::create_batch, batch, max_in_progress)
+            }
+            async fn record_batch_entry(
+                &self,
+                batch: BatchId,
+                index: u32,
+                outcome: &EntryOutcome,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, batches::record_batch_entry, batch, index, outcome)
+            }
+            async fn get_batch(
+                &self,
+                provider: ProviderId,
+                id: BatchId,
+            ) -> Result<Option<BatchView>, StoreError> {
+                read_tx!(self, batches::get_batch, provider, id)
+            }
+            async fn unprocessed_batches(&self) -> Result<Vec<Batch>, StoreError> {
+                read_tx!(self, batches::unprocessed_batches)
+            }
+            async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+                write_tx!(self, batches::purge_batches, before)
+            }
+        }
+    };
+}
+pub(crate) use impl_store;
+
+/// The imports `impl_store!` expects at its call site.
+macro_rules! store_imports {
+    () => {
+        use chrono::{DateTime, Utc};
+        use kurnl_core::model::{
+            ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location,
+            Plan, PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+        };
+        use kurnl_core::ports::{
+            BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
+            EventWithAttempts, JobOutcome, Page, StoreError, SubscriberQuery, WriteSet,
+        };
+        use kurnl_core::types::{
+            ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,
+            ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
+        };
+        use $crate::ops::{batches, inventory, outbox, queue, subscribers, subscriptions};
+        use $crate::store_impl::{impl_store, read, read_tx, write_tx};
+    };
+}
+pub(crate) use store_imports;

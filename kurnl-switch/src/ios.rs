@@ -1,0 +1,455 @@
+//! Cisco IOS / IOS-XE Catalyst access ports.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kurnl_core::model::{PortConfig, Switch};
+use kurnl_core::ports::{
+    DriverCapabilities, DriverError, DriverErrorKind, PortChange, PortResult, SwitchDriver,
+};
+use kurnl_core::types::{InterfaceName, SwitchId};
+use regex::Regex;
+
+use crate::cli::{CliSession, PromptPatterns, Reply};
+use crate::credentials::CredentialResolver;
+use crate::driver::{DriverCore, Session, rejected};
+use crate::template::{IosPort, IosTemplates};
+use crate::transport::{KnownHosts, SshOptions};
+
+#[allow(clippy::expect_used)]
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("static regex")
+}
+
+/// IOS prompts: `host>`, `host#`, `host(config)#`, `host(config-if)#`; hostnames may contain
+/// `( ) . - _ / : @` and are truncated in config mode.
+pub fn ios_patterns() -> PromptPatterns {
+    PromptPatterns {
+        prompt: re(r"^[A-Za-z0-9._\-/:@()]{1,64}?(?:\([a-z0-9.\-]+\))?[>#] ?$"),
+        more: re(r"(?i)^\s*-+ ?more ?-+\s*$"),
+    }
+}
+
+struct IosErrors {
+    error: Regex,
+    info: Regex,
+}
+
+impl IosErrors {
+    fn new() -> Self {
+        Self {
+            error: re(
+                r"(?i)^\s*(% ?(invalid input|incomplete command|ambiguous command|unknown command|bad |error|.*not configured|.*not allowed|.*failed)|command rejected|command authorization failed|.*policy map .* not configured|.*already attached)",
+            ),
+            info: re(r"(?i)^\s*% ?access vlan does not exist"),
+        }
+    }
+
+    fn is_error(&self, reply: &Reply) -> bool {
+        reply
+            .lines
+            .iter()
+            .any(|l| self.error.is_match(l) && !self.info.is_match(l))
+    }
+}
+
+/// Configures Cisco IOS / IOS-XE access ports over SSH. See the crate docs for the sequence.
+#[derive(Debug, Clone)]
+pub struct IosDriver {
+    core: DriverCore,
+    templates: IosTemplates,
+}
+
+impl IosDriver {
+    /// A driver with default SSH options and templates.
+    pub fn new(credentials: Arc<dyn CredentialResolver>) -> Self {
+        Self {
+            core: DriverCore::new(credentials),
+            templates: IosTemplates::default(),
+        }
+    }
+
+    /// Replaces the SSH options of all switches.
+    #[must_use]
+    pub fn with_options(mut self, options: SshOptions) -> Self {
+        self.core.options = options;
+        self
+    }
+
+    /// SSH options for one switch (e.g. the legacy algorithm profile).
+    #[must_use]
+    pub fn with_switch_options(mut self, switch: SwitchId, options: SshOptions) -> Self {
+        self.core.per_switch.insert(switch, options);
+        self
+    }
+
+    /// Replaces the command templates.
+    ///
+    /// # Errors
+    /// When a template would not render to a single safe token.
+    pub fn with_templates(mut self, templates: IosTemplates) -> Result<Self, DriverError> {
+        templates.validate()?;
+        self.templates = templates;
+        Ok(self)
+    }
+
+    /// Caps concurrent sessions across all switches (default 32).
+    #[must_use]
+    pub fn with_global_sessions(mut self, n: usize) -> Self {
+        self.core.set_global_sessions(n);
+        self
+    }
+
+    /// Host keys learned by trust-on-first-use.
+    pub fn known_hosts(&self) -> &KnownHosts {
+        &self.core.known
+    }
+
+    async fn session(&self, switch: &Switch) -> Result<Session, DriverError> {
+        let mut s = self.core.open(switch, ios_patterns()).await?;
+        let prompt = s.cli.wait_prompt().await?;
+        if prompt.ends_with('>') {
+            let secret = s
+                .credentials
+                .enable_secret
+                .clone()
+                .or_else(|| s.credentials.password.clone());
+            let password = re(r"(?i)password: ?$");
+            let answer = secret
+                .as_ref()
+                .map(|s| s.expose().to_owned())
+                .unwrap_or_default();
+            let reply = s
+                .cli
+                .run_confirm("enable", &[(&password, answer.as_str())])
+                .await?;
+            if !reply.prompt.ends_with('#') {
+                return Err(DriverError::permanent(
+                    DriverErrorKind::Auth,
+                    "enable failed: still in user exec mode",
+                ));
+            }
+        }
+        let errors = IosErrors::new();
+        for line in ["terminal length 0", "terminal width 511"] {
+            let reply = s.cli.run(line).await?;
+            if errors.is_error(&reply) {
+                // Paging stays on: the engine answers --More-- as a fallback.
+                tracing::warn!(switch = %switch.name, command = line, "terminal setup refused; relying on --More-- handling");
+            }
+        }
+        Ok(s)
+    }
+
+    async fn read(
+        &self,
+        cli: &mut CliSession,
+        interface: &InterfaceName,
+        in_config: bool,
+    ) -> Result<IosPort, DriverError> {
+        let line = if in_config {
+            format!("do show running-config interface {interface}")
+        } else {
+            format!("show running-config interface {interface}")
+        };
+        let reply = cli.run(&line).await?;
+        if IosErrors::new().is_error(&reply) {
+            return Err(rejected(&line, &reply.lines));
+        }
+        let lines: Vec<String> = reply
+            .lines
+            .iter()
+            .skip_while(|l| !l.starts_with("interface "))
+            .skip(1)
+            .take_while(|l| l.trim() != "end")
+            .cloned()
+            .collect();
+        if !reply.lines.iter().any(|l| l.starts_with("interface ")) {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                format!("no interface block in the output of {line:?}"),
+            ));
+        }
+        Ok(IosPort::parse(&lines))
+    }
+
+    /// Runs interface-mode lines; returns the failing line and its output on the first error.
+    async fn run_lines(
+        cli: &mut CliSession,
+        interface: &InterfaceName,
+        lines: &[String],
+    ) -> Result<Result<(), DriverError>, DriverError> {
+        let errors = IosErrors::new();
+        let enter = format!("interface {interface}");
+        let reply = cli.run(&enter).await?;
+        if errors.is_error(&reply) || !reply.prompt.contains("(config-if") {
+            return Ok(Err(rejected(&enter, &reply.lines)));
+        }
+        for line in lines {
+            let reply = cli.run(line).await?;
+            if errors.is_error(&reply) {
+                return Ok(Err(rejected(line, &reply.lines)));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Restores `before` on an interface (config mode), best effort.
+    async fn restore(
+        &self,
+        cli: &mut CliSession,
+        interface: &InterfaceName,
+        before: &IosPort,
+    ) -> Result<(), DriverError> {
+        let now = self.read(cli, interface, true).await?;
+        let undo = now.diff(before);
+        if !undo.is_empty() {
+            if let Err(e) = Self::run_lines(cli, interface, &undo).await? {
+                tracing::error!(interface = %interface, error = %e, "restoring the previous interface config failed");
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply_in(
+        &self,
+        s: &mut Session,
+        changes: &[PortChange],
+    ) -> Result<Vec<PortResult>, DriverError> {
+        let cli = &mut s.cli;
+        let errors = IosErrors::new();
+        let reply = cli.run("configure terminal").await?;
+        if errors.is_error(&reply) || !reply.prompt.contains("(config") {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                "could not enter configuration mode",
+            ));
+        }
+        let mut outcomes: Vec<Result<(), DriverError>> = Vec::with_capacity(changes.len());
+        // Per interface: the state before the batch, and the state the last change wants.
+        let mut original: HashMap<&InterfaceName, IosPort> = HashMap::new();
+        let mut current: HashMap<&InterfaceName, IosPort> = HashMap::new();
+        let mut last: HashMap<&InterfaceName, (usize, IosPort)> = HashMap::new();
+        let mut changed = false;
+        for (idx, change) in changes.iter().enumerate() {
+            let iface = &change.interface;
+            let before = match current.get(iface) {
+                Some(b) => b.clone(),
+                None => match self.read(cli, iface, true).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        outcomes.push(Err(e));
+                        continue;
+                    }
+                },
+            };
+            original.entry(iface).or_insert_with(|| before.clone());
+            let desired = self.templates.desired(&change.desired);
+            let lines = before.diff(&desired);
+            if lines.is_empty() {
+                current.insert(iface, before);
+                outcomes.push(Ok(()));
+                continue;
+            }
+            match Self::run_lines(cli, iface, &lines).await? {
+                Ok(()) => {
+                    changed = true;
+                    current.insert(iface, desired.clone());
+                    last.insert(iface, (idx, desired));
+                    outcomes.push(Ok(()));
+                }
+                Err(e) => {
+                    self.restore(cli, iface, &before).await?;
+                    current.insert(iface, before);
+                    outcomes.push(Err(e));
+                }
+            }
+        }
+        // Read back what changed; restore and fail the change on a mismatch.
+        let mut mismatched = Vec::new();
+        for (iface, (idx, desired)) in &last {
+            let after = self.read(cli, iface, true).await?;
+            if after != *desired {
+                if let Some(orig) = original.get(iface) {
+                    self.restore(cli, iface, orig).await?;
+                }
+                mismatched.push((*idx, after));
+            }
+        }
+        for (idx, after) in mismatched {
+            outcomes[idx] = Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                format!(
+                    "read-back of {} does not match the desired state (device has {after:?}); restored",
+                    changes[idx].interface
+                ),
+            ));
+        }
+        let reply = cli.run("end").await?;
+        if !reply.prompt.ends_with('#') || reply.prompt.contains("(config") {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                "could not leave configuration mode",
+            ));
+        }
+        if changed && self.templates.write_memory {
+            let confirm = re(r"(?i)(\[confirm\]|destination filename \[startup-config\]\?)\s*$");
+            let reply = cli.run_confirm("write memory", &[(&confirm, "")]).await?;
+            if errors.is_error(&reply) {
+                tracing::error!(output = %reply.text(), "write memory failed; the running config is changed but not saved");
+            }
+        }
+        Ok(changes
+            .iter()
+            .zip(outcomes)
+            .map(|(c, outcome)| PortResult {
+                job_id: c.job_id,
+                outcome,
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl SwitchDriver for IosDriver {
+    fn capabilities(&self) -> DriverCapabilities {
+        DriverCapabilities {
+            atomic_commit: false,
+            commit_confirmed: false,
+            batching: true,
+            max_sessions: None,
+        }
+    }
+
+    async fn apply(
+        &self,
+        switch: &Switch,
+        changes: &[PortChange],
+    ) -> Result<Vec<PortResult>, DriverError> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut s = self.session(switch).await?;
+        let result = self.apply_in(&mut s, changes).await;
+        s.cli.close().await;
+        // A failure mid-session (connection lost, timeout) fails every change of the batch;
+        // they are idempotent, so a retry converges the ones that were already applied.
+        Ok(result.unwrap_or_else(|e| {
+            changes
+                .iter()
+                .map(|c| PortResult {
+                    job_id: c.job_id,
+                    outcome: Err(e.clone()),
+                })
+                .collect()
+        }))
+    }
+
+    async fn read_port(
+        &self,
+        switch: &Switch,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError> {
+        let mut s = self.session(switch).await?;
+        let port = self.read(&mut s.cli, interface, false).await;
+        s.cli.close().await;
+        self.templates.to_port_config(&port?)
+    }
+}
+
+/// An open session on one switch: several applies and reads over one SSH connection.
+///
+/// Cancel-safe: if an operation's future is dropped half-way, the session refuses further
+/// use (the CLI may be left in configuration mode), and dropping it closes the connection.
+#[derive(Debug)]
+pub struct IosSession<'d> {
+    driver: &'d IosDriver,
+    session: Session,
+    interrupted: bool,
+}
+
+impl IosDriver {
+    /// Connects, logs in and disables paging; the session is closed when dropped (or with
+    /// [`IosSession::close`]).
+    ///
+    /// # Errors
+    /// As for [`SwitchDriver::apply`] when nothing could be attempted.
+    pub async fn open_session(&self, switch: &Switch) -> Result<IosSession<'_>, DriverError> {
+        Ok(IosSession {
+            driver: self,
+            session: self.session(switch).await?,
+            interrupted: false,
+        })
+    }
+}
+
+impl IosSession<'_> {
+    fn guard(&mut self) -> Result<(), DriverError> {
+        if self.interrupted {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                "session was interrupted mid-operation; open a new one",
+            ));
+        }
+        self.interrupted = true;
+        Ok(())
+    }
+
+    /// Applies changes (one configuration mode entry, one save/commit) with per-port results.
+    pub async fn apply(&mut self, changes: &[PortChange]) -> Vec<PortResult> {
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = self.guard() {
+            return changes
+                .iter()
+                .map(|c| PortResult {
+                    job_id: c.job_id,
+                    outcome: Err(e.clone()),
+                })
+                .collect();
+        }
+        let r = self.driver.apply_in(&mut self.session, changes).await;
+        match r {
+            Ok(r) => {
+                self.interrupted = false;
+                r
+            }
+            Err(e) => changes
+                .iter()
+                .map(|c| PortResult {
+                    job_id: c.job_id,
+                    outcome: Err(e.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a port.
+    ///
+    /// # Errors
+    /// As for [`SwitchDriver::read_port`].
+    pub async fn read_port(
+        &mut self,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError> {
+        self.guard()?;
+        let port = self
+            .driver
+            .read(&mut self.session.cli, interface, false)
+            .await?;
+        self.interrupted = false;
+        self.driver.templates.to_port_config(&port)
+    }
+
+    /// CLI lines sent on this session so far (round trips).
+    pub fn lines_sent(&self) -> u64 {
+        self.session.cli.lines_sent
+    }
+
+    /// Logs out and closes the connection.
+    pub async fn close(self) {
+        self.session.cli.close().await;
+    }
+}

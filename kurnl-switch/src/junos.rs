@@ -1,0 +1,400 @@
+//! Juniper Junos EX (ELS) access ports.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kurnl_core::model::{PortConfig, Switch};
+use kurnl_core::ports::{
+    DriverCapabilities, DriverError, DriverErrorKind, PortChange, PortResult, SwitchDriver,
+};
+use kurnl_core::types::{InterfaceName, SwitchId};
+use regex::Regex;
+
+use crate::cli::{CliSession, PromptPatterns, Reply};
+use crate::credentials::CredentialResolver;
+use crate::driver::{DriverCore, Session, rejected};
+use crate::template::{JunosPort, JunosTemplates};
+use crate::transport::{KnownHosts, SshOptions};
+
+#[allow(clippy::expect_used)]
+fn re(s: &str) -> Regex {
+    Regex::new(s).expect("static regex")
+}
+
+/// Junos prompts: `user@host> ` (operational) and `user@host# ` (configuration, preceded by an
+/// `[edit ...]` line); `{master:0}` lines come before the prompt on virtual chassis.
+pub fn junos_patterns() -> PromptPatterns {
+    PromptPatterns {
+        prompt: re(r"^(?:\{[^}]*\}\s*)?[A-Za-z0-9._\-]+@[A-Za-z0-9._\-/:()]+[>#] ?$"),
+        more: re(r"(?i)^\s*---\(more[^)]*\)---\s*$"),
+    }
+}
+
+struct JunosErrors {
+    error: Regex,
+}
+
+impl JunosErrors {
+    fn new() -> Self {
+        Self {
+            error: re(
+                r"(?i)^\s*(error:|syntax error|unknown command|missing mandatory argument|invalid numeric value|.* is ambiguous|invalid value)",
+            ),
+        }
+    }
+
+    fn is_error(&self, reply: &Reply) -> bool {
+        reply.lines.iter().any(|l| self.error.is_match(l))
+    }
+}
+
+/// Output lines without the `[edit]` / `{master:0}` decorations.
+fn content(reply: &Reply) -> Vec<String> {
+    reply
+        .lines
+        .iter()
+        .filter(|l| !(l.starts_with("[edit") || l.starts_with('{')))
+        .cloned()
+        .collect()
+}
+
+/// Configures Junos EX (ELS) access ports over SSH: `configure private`, set/delete lines,
+/// `commit check`, `commit` (optionally confirmed), `rollback 0` on any error.
+#[derive(Debug, Clone)]
+pub struct JunosDriver {
+    core: DriverCore,
+    templates: JunosTemplates,
+}
+
+impl JunosDriver {
+    /// A driver with default SSH options and templates.
+    pub fn new(credentials: Arc<dyn CredentialResolver>) -> Self {
+        Self {
+            core: DriverCore::new(credentials),
+            templates: JunosTemplates::default(),
+        }
+    }
+
+    /// Replaces the SSH options of all switches.
+    #[must_use]
+    pub fn with_options(mut self, options: SshOptions) -> Self {
+        self.core.options = options;
+        self
+    }
+
+    /// SSH options for one switch (e.g. the legacy algorithm profile).
+    #[must_use]
+    pub fn with_switch_options(mut self, switch: SwitchId, options: SshOptions) -> Self {
+        self.core.per_switch.insert(switch, options);
+        self
+    }
+
+    /// Replaces the command templates.
+    ///
+    /// # Errors
+    /// When a template would not render to a single safe token.
+    pub fn with_templates(mut self, templates: JunosTemplates) -> Result<Self, DriverError> {
+        templates.validate()?;
+        self.templates = templates;
+        Ok(self)
+    }
+
+    /// Caps concurrent sessions across all switches (default 32).
+    #[must_use]
+    pub fn with_global_sessions(mut self, n: usize) -> Self {
+        self.core.set_global_sessions(n);
+        self
+    }
+
+    /// Host keys learned by trust-on-first-use.
+    pub fn known_hosts(&self) -> &KnownHosts {
+        &self.core.known
+    }
+
+    async fn session(&self, switch: &Switch) -> Result<Session, DriverError> {
+        let mut s = self.core.open(switch, junos_patterns()).await?;
+        s.cli.wait_prompt().await?;
+        let errors = JunosErrors::new();
+        for line in ["set cli screen-length 0", "set cli screen-width 511"] {
+            let reply = s.cli.run(line).await?;
+            if errors.is_error(&reply) {
+                tracing::warn!(switch = %switch.name, command = line, "terminal setup refused; relying on ---(more)--- handling");
+            }
+        }
+        Ok(s)
+    }
+
+    async fn read(
+        cli: &mut CliSession,
+        interface: &InterfaceName,
+        in_config: bool,
+    ) -> Result<JunosPort, DriverError> {
+        let expr = JunosPort::match_expr(interface.as_str());
+        let line = if in_config {
+            format!("show | display set | match \"{expr}\"")
+        } else {
+            format!("show configuration | display set | match \"{expr}\"")
+        };
+        let reply = cli.run(&line).await?;
+        if JunosErrors::new().is_error(&reply) {
+            return Err(rejected(&line, &reply.lines));
+        }
+        Ok(JunosPort::parse(interface.as_str(), &content(&reply)))
+    }
+
+    /// Runs configuration lines; `Ok(Err)` names the first rejected line.
+    async fn run_lines(
+        cli: &mut CliSession,
+        lines: &[String],
+    ) -> Result<Result<(), DriverError>, DriverError> {
+        let errors = JunosErrors::new();
+        for line in lines {
+            let reply = cli.run(line).await?;
+            if errors.is_error(&reply) {
+                return Ok(Err(rejected(line, &reply.lines)));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    async fn leave(cli: &mut CliSession) -> Result<(), DriverError> {
+        let yes = re(r"(?i)\[yes,no\] \(\w+\)\s*$");
+        cli.run_confirm("exit configuration-mode", &[(&yes, "yes")])
+            .await?;
+        Ok(())
+    }
+
+    async fn discard(cli: &mut CliSession) -> Result<(), DriverError> {
+        cli.run("rollback 0").await?;
+        Self::leave(cli).await
+    }
+
+    async fn apply_in(
+        &self,
+        cli: &mut CliSession,
+        changes: &[PortChange],
+    ) -> Result<Vec<Result<(), DriverError>>, DriverError> {
+        let errors = JunosErrors::new();
+        let reply = cli.run("configure private").await?;
+        if errors.is_error(&reply) || !reply.prompt.ends_with('#') {
+            let _ = Self::leave(cli).await;
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                format!("could not enter configure private: {}", reply.text()),
+            ));
+        }
+        let mut outcomes: Vec<Result<(), DriverError>> = Vec::with_capacity(changes.len());
+        // Lines of the changes that succeeded, to replay after a rollback.
+        let mut applied: Vec<(usize, Vec<String>)> = Vec::new();
+        let work = async {
+            for (idx, change) in changes.iter().enumerate() {
+                let iface = &change.interface;
+                let before = Self::read(cli, iface, true).await?;
+                let desired = self.templates.desired(&change.desired, &before.vlans);
+                let lines = before.diff(iface.as_str(), &desired);
+                if lines.is_empty() {
+                    outcomes.push(Ok(()));
+                    continue;
+                }
+                match Self::run_lines(cli, &lines).await? {
+                    Ok(()) => {
+                        applied.push((idx, lines));
+                        outcomes.push(Ok(()));
+                    }
+                    Err(e) => {
+                        // No per-statement undo on Junos: drop the candidate, replay the others.
+                        cli.run("rollback 0").await?;
+                        for (_, lines) in &applied {
+                            Self::run_lines(cli, lines).await??;
+                        }
+                        outcomes.push(Err(e));
+                    }
+                }
+            }
+            if applied.is_empty() {
+                return Ok(());
+            }
+            let reply = cli.run("commit check").await?;
+            if errors.is_error(&reply) || !reply.text().contains("configuration check succeeds") {
+                return Err(rejected("commit check", &reply.lines));
+            }
+            if let Some(minutes) = self.templates.commit_confirmed_minutes {
+                let line = format!("commit confirmed {minutes} comment kurnl");
+                let reply = cli.run(&line).await?;
+                if errors.is_error(&reply) || !reply.text().contains("commit complete") {
+                    return Err(rejected(&line, &reply.lines));
+                }
+            }
+            let reply = cli.run("commit").await?;
+            if errors.is_error(&reply) || !reply.text().contains("commit complete") {
+                return Err(rejected("commit", &reply.lines));
+            }
+            Ok(())
+        };
+        match work.await {
+            Ok(()) => {
+                Self::leave(cli).await?;
+                Ok(outcomes)
+            }
+            Err(e) => {
+                if e.kind == DriverErrorKind::CommandRejected || e.kind == DriverErrorKind::Protocol
+                {
+                    let _ = Self::discard(cli).await;
+                }
+                // The commit (or a replay) failed: nothing of the batch is committed.
+                Ok(changes.iter().map(|_| Err(e.clone())).collect())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SwitchDriver for JunosDriver {
+    fn capabilities(&self) -> DriverCapabilities {
+        DriverCapabilities {
+            atomic_commit: true,
+            commit_confirmed: self.templates.commit_confirmed_minutes.is_some(),
+            batching: true,
+            max_sessions: None,
+        }
+    }
+
+    async fn apply(
+        &self,
+        switch: &Switch,
+        changes: &[PortChange],
+    ) -> Result<Vec<PortResult>, DriverError> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut s = self.session(switch).await?;
+        let result = self.apply_in(&mut s.cli, changes).await;
+        s.cli.close().await;
+        let outcomes = result.unwrap_or_else(|e| changes.iter().map(|_| Err(e.clone())).collect());
+        Ok(changes
+            .iter()
+            .zip(outcomes)
+            .map(|(c, outcome)| PortResult {
+                job_id: c.job_id,
+                outcome,
+            })
+            .collect())
+    }
+
+    async fn read_port(
+        &self,
+        switch: &Switch,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError> {
+        let mut s = self.session(switch).await?;
+        let port = Self::read(&mut s.cli, interface, false).await;
+        s.cli.close().await;
+        self.templates.to_port_config(&port?)
+    }
+}
+
+/// An open session on one switch: several applies and reads over one SSH connection.
+///
+/// Cancel-safe: if an operation's future is dropped half-way, the session refuses further
+/// use (the CLI may be left in configuration mode), and dropping it closes the connection.
+#[derive(Debug)]
+pub struct JunosSession<'d> {
+    driver: &'d JunosDriver,
+    session: Session,
+    interrupted: bool,
+}
+
+impl JunosDriver {
+    /// Connects, logs in and disables paging; the session is closed when dropped (or with
+    /// [`JunosSession::close`]).
+    ///
+    /// # Errors
+    /// As for [`SwitchDriver::apply`] when nothing could be attempted.
+    pub async fn open_session(&self, switch: &Switch) -> Result<JunosSession<'_>, DriverError> {
+        Ok(JunosSession {
+            driver: self,
+            session: self.session(switch).await?,
+            interrupted: false,
+        })
+    }
+}
+
+impl JunosSession<'_> {
+    fn guard(&mut self) -> Result<(), DriverError> {
+        if self.interrupted {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                "session was interrupted mid-operation; open a new one",
+            ));
+        }
+        self.interrupted = true;
+        Ok(())
+    }
+
+    /// Applies changes (one configuration mode entry, one save/commit) with per-port results.
+    pub async fn apply(&mut self, changes: &[PortChange]) -> Vec<PortResult> {
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = self.guard() {
+            return changes
+                .iter()
+                .map(|c| PortResult {
+                    job_id: c.job_id,
+                    outcome: Err(e.clone()),
+                })
+                .collect();
+        }
+        let r = self
+            .driver
+            .apply_in(&mut self.session.cli, changes)
+            .await
+            .map(|outcomes| {
+                changes
+                    .iter()
+                    .zip(outcomes)
+                    .map(|(c, outcome)| PortResult {
+                        job_id: c.job_id,
+                        outcome,
+                    })
+                    .collect()
+            });
+        match r {
+            Ok(r) => {
+                self.interrupted = false;
+                r
+            }
+            Err(e) => changes
+                .iter()
+                .map(|c| PortResult {
+                    job_id: c.job_id,
+                    outcome: Err(e.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a port.
+    ///
+    /// # Errors
+    /// As for [`SwitchDriver::read_port`].
+    pub async fn read_port(
+        &mut self,
+        interface: &InterfaceName,
+    ) -> Result<PortConfig, DriverError> {
+        self.guard()?;
+        let port = JunosDriver::read(&mut self.session.cli, interface, false).await?;
+        self.interrupted = false;
+        self.driver.templates.to_port_config(&port)
+    }
+
+    /// CLI lines sent on this session so far (round trips).
+    pub fn lines_sent(&self) -> u64 {
+        self.session.cli.lines_sent
+    }
+
+    /// Logs out and closes the connection.
+    pub async fn close(self) {
+        self.session.cli.close().await;
+    }
+}

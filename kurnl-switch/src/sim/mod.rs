@@ -1,0 +1,650 @@
+//! A switch simulator (feature `sim`): a real SSH server (russh) that emulates a Cisco IOS or
+//! Junos EX (ELS) CLI with per-interface state, per-command latency and fault injection.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
+//! let sim = SwitchSim::start(SimConfig::new(Vendor::Ios)).await?;
+//! let switch = sim.switch_record("ios"); // a kurnl Switch pointing at the simulator
+//! let port = sim.port("GigabitEthernet1/0/1"); // the emulated state, as a PortConfig
+//! # let _ = (switch, port);
+//! # Ok(()) }
+//! ```
+
+mod ios;
+mod junos;
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use kurnl_core::model::{PortConfig, Switch};
+use kurnl_core::types::{InterfaceName, SwitchId, VlanId};
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{PrivateKey, PublicKey};
+use russh::server::{Auth, Msg, Response, Server as _, Session};
+use russh::{Channel, ChannelId, ChannelMsg, MethodKind, MethodSet, Preferred, cipher, kex, mac};
+use tokio::sync::broadcast;
+
+pub use ios::IosInterface;
+
+/// Which CLI to emulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    /// Cisco IOS / IOS-XE Catalyst.
+    Ios,
+    /// Junos EX with ELS.
+    Junos,
+}
+
+/// How to build a simulator.
+#[derive(Clone)]
+pub struct SimConfig {
+    /// CLI dialect.
+    pub vendor: Vendor,
+    /// Address to listen on (`127.0.0.1:0` = any free port).
+    pub listen: SocketAddr,
+    /// Hostname in prompts.
+    pub hostname: String,
+    /// Login user.
+    pub username: String,
+    /// Login password (password and keyboard-interactive).
+    pub password: String,
+    /// IOS: land in user exec (`>`) and require `enable` with this secret.
+    pub enable_secret: Option<String>,
+    /// Interfaces of the device, all starting in the captive state.
+    pub interfaces: Vec<InterfaceName>,
+    /// Captive VLAN of the initial state.
+    pub captive_vlan: VlanId,
+    /// Delay before the reply to every command.
+    pub latency: Duration,
+    /// Seed of the Ed25519 host key (`None` = random).
+    pub host_key_seed: Option<[u8; 32]>,
+    /// Offer only SHA-1 key exchanges, CBC ciphers and hmac-sha1 (an old switch).
+    pub legacy_only: bool,
+    /// Login banner (may contain `#` and `>`).
+    pub banner: Option<String>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("vendor", &self.vendor)
+            .field("listen", &self.listen)
+            .field("hostname", &self.hostname)
+            .field("username", &self.username)
+            .field("interfaces", &self.interfaces.len())
+            .field("latency", &self.latency)
+            .field("legacy_only", &self.legacy_only)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimConfig {
+    /// Defaults: `127.0.0.1:0`, user `kurnl` / password `kurnl-sim-pw`, 8 interfaces
+    /// (`GigabitEthernet1/0/1..8` or `ge-0/0/1..8`), captive VLAN 999, no latency.
+    #[allow(clippy::expect_used)]
+    pub fn new(vendor: Vendor) -> Self {
+        let interfaces = (1..=8)
+            .map(|n| match vendor {
+                Vendor::Ios => format!("GigabitEthernet1/0/{n}"),
+                Vendor::Junos => format!("ge-0/0/{n}"),
+            })
+            .map(|s| InterfaceName::parse(&s).expect("static interface name"))
+            .collect();
+        Self {
+            vendor,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            hostname: match vendor {
+                Vendor::Ios => "sim-sw1".into(),
+                Vendor::Junos => "sim-ex1".into(),
+            },
+            username: "kurnl".into(),
+            password: "kurnl-sim-pw".into(),
+            enable_secret: None,
+            interfaces,
+            captive_vlan: VlanId::new(999).expect("static vlan"),
+            latency: Duration::ZERO,
+            host_key_seed: None,
+            legacy_only: false,
+            banner: None,
+        }
+    }
+
+    /// Sets the number of interfaces (`GigabitEthernet1/0/1..n` / `ge-0/0/1..n`).
+    #[must_use]
+    #[allow(clippy::expect_used)]
+    pub fn with_interface_count(mut self, n: usize) -> Self {
+        self.interfaces = (1..=n)
+            .map(|i| match self.vendor {
+                Vendor::Ios => format!("GigabitEthernet1/0/{i}"),
+                Vendor::Junos => format!("ge-0/0/{i}"),
+            })
+            .map(|s| InterfaceName::parse(&s).expect("generated interface name"))
+            .collect();
+        self
+    }
+}
+
+/// Faults to inject; change them at any time with [`SwitchSim::faults`].
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Commands containing any of these substrings are rejected with the vendor's error.
+    pub reject: Vec<String>,
+    /// Close the connection when this many more commands have been received (one shot).
+    pub drop_after: Option<u64>,
+    /// Never answer commands containing this substring.
+    pub hang_on: Option<String>,
+    /// Refuse every login.
+    pub fail_auth: bool,
+}
+
+/// Device state shared by all sessions.
+#[derive(Debug)]
+pub(crate) struct Device {
+    pub(crate) ios: Vec<IosInterface>,
+    pub(crate) ios_vlans: BTreeSet<u16>,
+    /// Junos committed configuration, as `set` statements without the `set `.
+    pub(crate) junos: BTreeSet<String>,
+    pub(crate) saved: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: SimConfig,
+    pub(crate) device: Mutex<Device>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) commands: AtomicU64,
+    pub(crate) logins: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a CLI emulator wants done after a line.
+pub(crate) enum Step {
+    /// Send this text (output + next prompt).
+    Reply(String),
+    /// Send this text and close the connection.
+    Close(String),
+}
+
+/// A running simulator. Dropping it stops the listener (open sessions end with their
+/// connections).
+#[derive(Debug)]
+pub struct SwitchSim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    public_key: PublicKey,
+    shutdown: broadcast::Sender<()>,
+}
+
+impl Drop for SwitchSim {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(());
+    }
+}
+
+impl SwitchSim {
+    /// Binds and starts serving in the background (on the current Tokio runtime).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn start(config: SimConfig) -> std::io::Result<Self> {
+        let seed = config.host_key_seed.unwrap_or_else(rand::random);
+        let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
+        let public_key = key.public_key().clone();
+        let preferred = if config.legacy_only {
+            Preferred {
+                kex: Cow::Owned(vec![
+                    kex::DH_G14_SHA1,
+                    kex::DH_G1_SHA1,
+                    kex::EXTENSION_SUPPORT_AS_SERVER,
+                ]),
+                cipher: Cow::Owned(vec![cipher::AES_128_CBC, cipher::AES_256_CBC]),
+                mac: Cow::Owned(vec![mac::HMAC_SHA1]),
+                ..Preferred::default()
+            }
+        } else {
+            Preferred::default()
+        };
+        let server_config = Arc::new(russh::server::Config {
+            methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
+            auth_rejection_time: Duration::from_millis(20),
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            keys: vec![key],
+            preferred,
+            inactivity_timeout: Some(Duration::from_secs(600)),
+            nodelay: true,
+            ..Default::default()
+        });
+        let device = Device {
+            ios: config
+                .interfaces
+                .iter()
+                .map(|i| IosInterface::captive(i.as_str(), config.captive_vlan.get()))
+                .collect(),
+            ios_vlans: [1, config.captive_vlan.get()].into_iter().collect(),
+            junos: junos::initial(&config),
+            saved: true,
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            device: Mutex::new(device),
+            faults: Mutex::new(Faults::default()),
+            commands: AtomicU64::new(0),
+            logins: AtomicU64::new(0),
+        });
+        let (shutdown, mut stop) = broadcast::channel(1);
+        let mut server = SimServer {
+            shared: shared.clone(),
+        };
+        tokio::spawn(async move {
+            let running = server.run_on_socket(server_config, &listener);
+            tokio::select! {
+                _ = running => {}
+                _ = stop.recv() => {}
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            public_key,
+            shutdown,
+        })
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The host key as an OpenSSH public key line.
+    pub fn host_key(&self) -> String {
+        self.public_key.to_openssh().unwrap_or_default()
+    }
+
+    /// The host key's `SHA256:` fingerprint.
+    pub fn fingerprint(&self) -> String {
+        crate::transport::fingerprint(&self.public_key)
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.shared.config
+    }
+
+    /// A kurnl [`Switch`] record for this simulator: driver `driver`, host key pinned,
+    /// credentials under `"sim"` (see [`SwitchSim::credentials`]).
+    pub fn switch_record(&self, driver: &str) -> Switch {
+        Switch {
+            id: SwitchId::new_random(),
+            name: self.shared.config.hostname.clone(),
+            driver: driver.into(),
+            address: self.addr.ip().to_string(),
+            ssh_port: self.addr.port(),
+            credentials_ref: "sim".into(),
+            host_key: Some(self.host_key()),
+            captive_vlan: self.shared.config.captive_vlan,
+            max_sessions: 1,
+        }
+    }
+
+    /// A credential store with the simulator's login under `"sim"`.
+    pub fn credentials(&self) -> crate::CredentialStore {
+        let c = &self.shared.config;
+        let mut creds = crate::Credentials::password(&c.username, &c.password);
+        if let Some(s) = &c.enable_secret {
+            creds = creds.with_enable_secret(s);
+        }
+        crate::CredentialStore::new().with("sim", creds)
+    }
+
+    /// The interfaces of the device.
+    pub fn interfaces(&self) -> Vec<InterfaceName> {
+        self.shared.config.interfaces.clone()
+    }
+
+    /// Edits the fault injection settings.
+    pub fn faults(&self, edit: impl FnOnce(&mut Faults)) {
+        edit(&mut lock(&self.shared.faults));
+    }
+
+    /// Command lines received so far (all sessions).
+    pub fn commands_received(&self) -> u64 {
+        self.shared.commands.load(Ordering::Relaxed)
+    }
+
+    /// Successful logins so far.
+    pub fn logins(&self) -> u64 {
+        self.shared.logins.load(Ordering::Relaxed)
+    }
+
+    /// The running (IOS) or committed (Junos) config lines of an interface, as the device
+    /// shows them.
+    pub fn running_config(&self, interface: &str) -> Vec<String> {
+        let dev = lock(&self.shared.device);
+        match self.shared.config.vendor {
+            Vendor::Ios => ios::find(&dev.ios, interface)
+                .map(|i| dev.ios[i].render())
+                .unwrap_or_default(),
+            Vendor::Junos => junos::port_lines(&dev.junos, interface),
+        }
+    }
+
+    /// The actual state of an interface, read from the emulated device (not through SSH).
+    /// `None` for an unknown interface or a state kurnl cannot express.
+    pub fn port(&self, interface: &str) -> Option<PortConfig> {
+        let dev = lock(&self.shared.device);
+        match self.shared.config.vendor {
+            Vendor::Ios => ios::find(&dev.ios, interface).and_then(|i| dev.ios[i].to_port_config()),
+            Vendor::Junos => junos::port_config(&dev.junos, interface),
+        }
+    }
+
+    /// Whether the running config was saved (`write memory`) since the last change (IOS).
+    pub fn saved(&self) -> bool {
+        lock(&self.shared.device).saved
+    }
+}
+
+#[derive(Clone)]
+struct SimServer {
+    shared: Arc<Shared>,
+}
+
+impl russh::server::Server for SimServer {
+    type Handler = SimHandler;
+    fn new_client(&mut self, _: Option<SocketAddr>) -> SimHandler {
+        SimHandler {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+struct SimHandler {
+    shared: Arc<Shared>,
+}
+
+impl SimHandler {
+    fn check(&self, user: &str, password: &str) -> Auth {
+        let c = &self.shared.config;
+        if !lock(&self.shared.faults).fail_auth && user == c.username && password == c.password {
+            self.shared.logins.fetch_add(1, Ordering::Relaxed);
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+}
+
+impl russh::server::Handler for SimHandler {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.check(user, password))
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        match response {
+            None => Ok(Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+            }),
+            Some(mut r) => {
+                let answer = r
+                    .next()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                Ok(self.check(user, &answer))
+            }
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        reply.accept().await;
+        let shared = self.shared.clone();
+        let handle = session.handle();
+        tokio::spawn(async move { run_channel(shared, channel, handle).await });
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+}
+
+/// One interactive CLI session.
+pub(crate) trait Cli: Send {
+    /// Banner + first prompt.
+    fn greeting(&mut self) -> String;
+    /// Handles one line (without the newline).
+    fn line(&mut self, line: &str) -> Step;
+    /// The pager marker.
+    fn more_marker(&self) -> &'static str;
+    /// Whether output is paged.
+    fn paging(&self) -> bool;
+    /// An error for an injected rejection of `line`.
+    fn injected_error(&mut self, line: &str) -> String;
+}
+
+const PAGE: usize = 23;
+
+async fn run_channel(
+    shared: Arc<Shared>,
+    mut channel: Channel<Msg>,
+    handle: russh::server::Handle,
+) {
+    let mut cli: Box<dyn Cli> = match shared.config.vendor {
+        Vendor::Ios => Box::new(ios::IosCli::new(shared.clone())),
+        Vendor::Junos => Box::new(junos::JunosCli::new(shared.clone())),
+    };
+    let mut line = String::new();
+    let mut skip_lf = false;
+    let mut started = false;
+    // Lines still to show behind a pager marker, and the prompt after them.
+    let mut paged: Option<(Vec<String>, String)> = None;
+    while let Some(msg) = channel.wait().await {
+        let data = match msg {
+            ChannelMsg::RequestShell { .. } if !started => {
+                started = true;
+                let g = cli.greeting();
+                if channel
+                    .data_bytes(g.replace('\n', "\r\n").into_bytes())
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            ChannelMsg::Data { data } => data,
+            ChannelMsg::Eof | ChannelMsg::Close => break,
+            _ => continue,
+        };
+        let mut out = String::new();
+        for &b in data.iter() {
+            if let Some((rest, prompt)) = paged.take() {
+                // Any key continues (q aborts).
+                if b == b'q' {
+                    out.push_str(&format!("\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\n{prompt}"));
+                } else {
+                    out.push_str("\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08");
+                    paged = page(rest, prompt, cli.more_marker(), &mut out);
+                }
+                continue;
+            }
+            match b {
+                b'\r' | b'\n' => {
+                    if b == b'\n' && skip_lf {
+                        skip_lf = false;
+                        continue;
+                    }
+                    skip_lf = b == b'\r';
+                    out.push('\n');
+                    let cmd = std::mem::take(&mut line);
+                    // Echo before the (possibly slow) reply.
+                    if !out.is_empty()
+                        && channel
+                            .data_bytes(std::mem::take(&mut out).replace('\n', "\r\n").into_bytes())
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                    let cmd = cmd.trim_end().to_owned();
+                    shared.commands.fetch_add(1, Ordering::Relaxed);
+                    let (reject, drop_now, hang) = {
+                        let mut f = lock(&shared.faults);
+                        let reject =
+                            !cmd.is_empty() && f.reject.iter().any(|p| cmd.contains(p.as_str()));
+                        let drop_now = match f.drop_after {
+                            Some(0) | Some(1) => {
+                                f.drop_after = None;
+                                true
+                            }
+                            Some(k) => {
+                                f.drop_after = Some(k - 1);
+                                false
+                            }
+                            None => false,
+                        };
+                        let hang = f
+                            .hang_on
+                            .as_ref()
+                            .is_some_and(|h| !cmd.is_empty() && cmd.contains(h.as_str()));
+                        (reject, drop_now, hang)
+                    };
+                    if drop_now {
+                        let _ = channel.close().await;
+                        let _ = handle
+                            .disconnect(
+                                russh::Disconnect::ByApplication,
+                                "fault injected".into(),
+                                String::new(),
+                            )
+                            .await;
+                        return;
+                    }
+                    if hang {
+                        // Never answer; the client's deadline has to fire.
+                        std::future::pending::<()>().await;
+                    }
+                    if !shared.config.latency.is_zero() {
+                        tokio::time::sleep(shared.config.latency).await;
+                    }
+                    let step = if reject {
+                        Step::Reply(cli.injected_error(&cmd))
+                    } else {
+                        cli.line(&cmd)
+                    };
+                    match step {
+                        Step::Reply(text) => {
+                            if cli.paging() {
+                                let (body, prompt) = match text.rfind('\n') {
+                                    Some(i) => (text[..i].to_owned(), text[i + 1..].to_owned()),
+                                    None => (String::new(), text),
+                                };
+                                let lines: Vec<String> = if body.is_empty() {
+                                    Vec::new()
+                                } else {
+                                    body.split('\n').map(str::to_owned).collect()
+                                };
+                                paged = page(lines, prompt, cli.more_marker(), &mut out);
+                            } else {
+                                out.push_str(&text);
+                            }
+                        }
+                        Step::Close(text) => {
+                            out.push_str(&text);
+                            let _ = channel
+                                .data_bytes(out.replace('\n', "\r\n").into_bytes())
+                                .await;
+                            let _ = channel.eof().await;
+                            let _ = channel.close().await;
+                            return;
+                        }
+                    }
+                }
+                0x08 | 0x7f if line.pop().is_some() => out.push_str("\x08 \x08"),
+                0x08 | 0x7f => {}
+                0x03 => {
+                    line.clear();
+                }
+                b if b >= 0x20 => {
+                    line.push(b as char);
+                    out.push(b as char);
+                }
+                _ => {}
+            }
+        }
+        if !out.is_empty()
+            && channel
+                .data_bytes(out.replace('\n', "\r\n").into_bytes())
+                .await
+                .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Writes up to a page of `lines` to `out`; returns what is left (with the prompt) or writes
+/// the prompt when everything fit.
+fn page(
+    mut lines: Vec<String>,
+    prompt: String,
+    marker: &str,
+    out: &mut String,
+) -> Option<(Vec<String>, String)> {
+    if lines.len() <= PAGE {
+        for l in &lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.push_str(&prompt);
+        return None;
+    }
+    let rest = lines.split_off(PAGE);
+    for l in &lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(marker);
+    Some((rest, prompt))
+}

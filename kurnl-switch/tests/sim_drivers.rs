@@ -1,0 +1,329 @@
+//! Both drivers against the simulator over real SSH: the core conformance suite and faults.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kurnl_core::model::{PortConfig, Switch};
+use kurnl_core::ports::{DriverErrorKind, PortChange, SwitchDriver};
+use kurnl_core::testkit::switch_suite;
+use kurnl_core::types::{InterfaceName, JobId};
+use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
+use kurnl_switch::{IosDriver, JunosDriver, SshOptions};
+
+fn options() -> SshOptions {
+    SshOptions {
+        command_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(10),
+        ..SshOptions::default()
+    }
+}
+
+async fn sim(vendor: Vendor, edit: impl FnOnce(&mut SimConfig)) -> SwitchSim {
+    let mut config = SimConfig::new(vendor);
+    edit(&mut config);
+    SwitchSim::start(config).await.expect("start simulator")
+}
+
+fn driver(sim: &SwitchSim, vendor: Vendor, opts: SshOptions) -> Arc<dyn SwitchDriver> {
+    let creds = Arc::new(sim.credentials());
+    match vendor {
+        Vendor::Ios => Arc::new(IosDriver::new(creds).with_options(opts)),
+        Vendor::Junos => Arc::new(JunosDriver::new(creds).with_options(opts)),
+    }
+}
+
+/// The simulator lives as long as the test's runtime; leak it so the fixture can return
+/// only the driver, the switch and the interfaces.
+async fn fixture(vendor: Vendor) -> (Arc<dyn SwitchDriver>, Switch, Vec<InterfaceName>) {
+    let sim = sim(vendor, |c| {
+        if vendor == Vendor::Ios {
+            c.enable_secret = Some("en-secret".into());
+            c.banner = Some("*** Authorized access only # > ***".into());
+        }
+    })
+    .await;
+    let d = driver(&sim, vendor, options());
+    let switch = sim.switch_record(if vendor == Vendor::Ios {
+        "ios"
+    } else {
+        "junos"
+    });
+    let ifaces = sim.interfaces();
+    Box::leak(Box::new(sim));
+    (d, switch, ifaces)
+}
+
+mod ios_conformance {
+    kurnl_core::switch_conformance_tests!(super::fixture(kurnl_switch::sim::Vendor::Ios));
+}
+
+mod junos_conformance {
+    kurnl_core::switch_conformance_tests!(super::fixture(kurnl_switch::sim::Vendor::Junos));
+}
+
+fn change(iface: &InterfaceName, desired: PortConfig) -> PortChange {
+    PortChange {
+        job_id: JobId::new_random(),
+        interface: iface.clone(),
+        desired,
+    }
+}
+
+#[tokio::test]
+async fn ios_state_visible_through_the_sim_api_and_saved() {
+    let sim = sim(Vendor::Ios, |_| {}).await;
+    let d = driver(&sim, Vendor::Ios, options());
+    let switch = sim.switch_record("ios");
+    let port = &sim.interfaces()[0];
+    let desired = switch_suite::provisioned(1);
+    let r = d
+        .apply(&switch, &[change(port, desired.clone())])
+        .await
+        .expect("apply");
+    assert!(r[0].outcome.is_ok(), "{r:?}");
+    assert_eq!(sim.port(port.as_str()), Some(desired));
+    assert!(sim.saved(), "write memory expected");
+}
+
+#[tokio::test]
+async fn rejected_ios_command_restores_the_port() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |_| {}).await;
+        let d = driver(&sim, vendor, options());
+        let switch = sim.switch_record("x");
+        let ifaces = sim.interfaces();
+        let before = sim.port(ifaces[0].as_str()).expect("state");
+        // The MAC binding line is rejected; the other port in the batch still succeeds.
+        sim.faults(|f| f.reject = vec!["00:11:22:33:44:01".into(), "0011.2233.4401".into()]);
+        let r = d
+            .apply(
+                &switch,
+                &[
+                    change(&ifaces[0], switch_suite::provisioned(1)),
+                    change(&ifaces[1], switch_suite::provisioned(2)),
+                ],
+            )
+            .await
+            .expect("apply");
+        let e = r[0].outcome.clone().expect_err("rejected");
+        assert_eq!(e.kind, DriverErrorKind::CommandRejected, "{vendor:?}: {e}");
+        assert!(!e.retryable);
+        assert!(r[1].outcome.is_ok(), "{vendor:?}: {r:?}");
+        assert_eq!(
+            sim.port(ifaces[0].as_str()),
+            Some(before),
+            "{vendor:?}: port not restored"
+        );
+        assert_eq!(
+            sim.port(ifaces[1].as_str()),
+            Some(switch_suite::provisioned(2)),
+            "{vendor:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn junos_failed_commit_rolls_back_everything() {
+    let sim = sim(Vendor::Junos, |_| {}).await;
+    let d = driver(&sim, Vendor::Junos, options());
+    let switch = sim.switch_record("junos");
+    let ifaces = sim.interfaces();
+    let before = sim.port(ifaces[0].as_str());
+    sim.faults(|f| f.reject = vec!["commit check".into()]);
+    let r = d
+        .apply(&switch, &[change(&ifaces[0], switch_suite::provisioned(1))])
+        .await
+        .expect("apply");
+    let e = r[0].outcome.clone().expect_err("commit failed");
+    assert_eq!(e.kind, DriverErrorKind::CommandRejected, "{e}");
+    assert_eq!(sim.port(ifaces[0].as_str()), before);
+    // The next session works and is not left with a dirty candidate.
+    sim.faults(|f| f.reject.clear());
+    let r = d
+        .apply(&switch, &[change(&ifaces[0], switch_suite::provisioned(1))])
+        .await
+        .expect("apply");
+    assert!(r[0].outcome.is_ok(), "{r:?}");
+}
+
+#[tokio::test]
+async fn dropped_connection_is_retryable() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |_| {}).await;
+        let d = driver(&sim, vendor, options());
+        let switch = sim.switch_record("x");
+        let ifaces = sim.interfaces();
+        sim.faults(|f| f.drop_after = Some(6));
+        let r = d
+            .apply(&switch, &[change(&ifaces[0], switch_suite::provisioned(1))])
+            .await;
+        let e = match r {
+            Err(e) => e,
+            Ok(r) => r[0].outcome.clone().expect_err("dropped"),
+        };
+        assert!(e.retryable, "{vendor:?}: {e}");
+        // The retry converges.
+        let r = d
+            .apply(&switch, &[change(&ifaces[0], switch_suite::provisioned(1))])
+            .await
+            .expect("retry");
+        assert!(r[0].outcome.is_ok(), "{vendor:?}: {r:?}");
+        assert_eq!(
+            sim.port(ifaces[0].as_str()),
+            Some(switch_suite::provisioned(1))
+        );
+    }
+}
+
+#[tokio::test]
+async fn auth_failure_is_permanent() {
+    let sim = sim(Vendor::Ios, |_| {}).await;
+    sim.faults(|f| f.fail_auth = true);
+    let d = driver(&sim, Vendor::Ios, options());
+    let e = d
+        .read_port(&sim.switch_record("ios"), &sim.interfaces()[0])
+        .await
+        .expect_err("auth");
+    assert_eq!(e.kind, DriverErrorKind::Auth, "{e}");
+    assert!(!e.retryable);
+    assert!(!e.message.contains("kurnl-sim-pw"));
+}
+
+#[tokio::test]
+async fn wrong_host_key_is_refused_with_the_fingerprint() {
+    let sim = sim(Vendor::Junos, |_| {}).await;
+    let other = self::sim(Vendor::Junos, |_| {}).await;
+    let d = driver(&sim, Vendor::Junos, options());
+    let mut switch = sim.switch_record("junos");
+    switch.host_key = Some(other.fingerprint());
+    let e = d
+        .read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect_err("host key");
+    assert_eq!(e.kind, DriverErrorKind::HostKey, "{e}");
+    assert!(e.message.contains(&sim.fingerprint()), "{e}");
+    assert!(!e.retryable);
+
+    // No pin and no TOFU: refused too.
+    switch.host_key = None;
+    let e = d
+        .read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect_err("unknown key");
+    assert_eq!(e.kind, DriverErrorKind::HostKey, "{e}");
+    assert!(e.message.contains(&sim.fingerprint()), "{e}");
+
+    // With explicit TOFU the key is learned, then pinned.
+    let tofu = JunosDriver::new(Arc::new(sim.credentials())).with_options(SshOptions {
+        trust_on_first_use: true,
+        ..options()
+    });
+    tofu.read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect("tofu");
+    assert_eq!(tofu.known_hosts().get(switch.id), Some(sim.fingerprint()));
+    // The fingerprint pin works as well as the key line.
+    switch.host_key = Some(sim.fingerprint());
+    d.read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect("pinned fingerprint");
+}
+
+#[tokio::test]
+async fn legacy_only_switch_needs_the_legacy_profile() {
+    let sim = sim(Vendor::Ios, |c| c.legacy_only = true).await;
+    let switch = sim.switch_record("ios");
+    let d = driver(&sim, Vendor::Ios, options());
+    let e = d
+        .read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect_err("no common kex");
+    assert_eq!(e.kind, DriverErrorKind::Negotiation, "{e}");
+    assert!(
+        e.message.contains("diffie-hellman-group14-sha1"),
+        "the server's offer is shown: {e}"
+    );
+    let legacy = IosDriver::new(Arc::new(sim.credentials())).with_switch_options(
+        switch.id,
+        SshOptions {
+            legacy_algorithms: true,
+            ..options()
+        },
+    );
+    legacy
+        .read_port(&switch, &sim.interfaces()[0])
+        .await
+        .expect("legacy profile connects");
+}
+
+#[tokio::test]
+async fn hung_command_times_out_retryably() {
+    let sim = sim(Vendor::Ios, |_| {}).await;
+    sim.faults(|f| f.hang_on = Some("show running-config".into()));
+    let d = driver(
+        &sim,
+        Vendor::Ios,
+        SshOptions {
+            command_timeout: Duration::from_millis(300),
+            ..options()
+        },
+    );
+    let e = d
+        .read_port(&sim.switch_record("ios"), &sim.interfaces()[0])
+        .await
+        .expect_err("timeout");
+    assert_eq!(e.kind, DriverErrorKind::Timeout, "{e}");
+    assert!(e.retryable);
+}
+
+#[tokio::test]
+async fn paging_is_answered_when_not_disabled() {
+    // Without `terminal length 0` (as when AAA refuses it) the engine answers --More--.
+    let sim = sim(Vendor::Ios, |c| *c = c.clone().with_interface_count(40)).await;
+    let switch = sim.switch_record("ios");
+    let creds = kurnl_switch::Credentials::password("kurnl", "kurnl-sim-pw");
+    let shell = kurnl_switch::transport::connect(
+        &switch,
+        &creds,
+        &options(),
+        &kurnl_switch::KnownHosts::new(),
+    )
+    .await
+    .expect("connect");
+    let mut cli = kurnl_switch::cli::CliSession::new(
+        shell,
+        kurnl_switch::ios::ios_patterns(),
+        Duration::from_secs(10),
+    );
+    cli.wait_prompt().await.expect("prompt");
+    let reply = cli.run("show running-config").await.expect("show");
+    let text = reply.text();
+    assert!(text.contains("interface GigabitEthernet1/0/1\n"), "{text}");
+    assert!(text.contains("interface GigabitEthernet1/0/40"), "{text}");
+    assert!(!text.contains("More"), "{text}");
+    assert!(text.trim_end().ends_with("end"), "{text}");
+    cli.close().await;
+}
+
+#[tokio::test]
+async fn batch_uses_one_session() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |_| {}).await;
+        let d = driver(&sim, vendor, options());
+        let switch = sim.switch_record("x");
+        let changes: Vec<PortChange> = sim
+            .interfaces()
+            .iter()
+            .enumerate()
+            .map(|(n, i)| change(i, switch_suite::provisioned(n as u16)))
+            .collect();
+        let logins = sim.logins();
+        let r = d.apply(&switch, &changes).await.expect("apply");
+        assert!(r.iter().all(|r| r.outcome.is_ok()), "{r:?}");
+        assert_eq!(
+            sim.logins(),
+            logins + 1,
+            "{vendor:?}: one session per batch"
+        );
+    }
+}
