@@ -9,6 +9,7 @@ forbid() { # crate, pattern
   if [ -n "$hits" ]; then echo "dependency rule broken: $1 pulls in: $hits"; fail=1; fi
 }
 forbid kurnl-core '^(sqlx|sqlx-core|russh|reqwest|axum|hyper)$'
+forbid kurnl-http '^(kurnl-store|kurnl-switch|kurnl-webhook|sqlx|russh)$'
 for adapter in kurnl-store kurnl-switch kurnl-webhook; do
   others=$(echo "kurnl-store kurnl-switch kurnl-webhook kurnl-http" | tr ' ' '\n' | grep -vx "$adapter" | paste -sd'|')
   hits=$(cargo tree -p "$adapter" --all-features -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u | grep -E "^($others)$" || true)

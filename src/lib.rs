@@ -15,6 +15,7 @@
 pub use kurnl_core::{
     Error, Result, engine, error, lifecycle, memory, model, ports, service, types,
 };
+pub use kurnl_http as http;
 pub use kurnl_store as store;
 pub use kurnl_switch as switch;
 pub use kurnl_webhook as webhook;

@@ -22,6 +22,21 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
 }
 
+/// From this many distinct ports in a batch on, the running config is read once for all.
+const BATCH_READ_MIN: usize = 3;
+
+/// Whether `name` (possibly abbreviated, `Gi1/0/1`) names the interface `full`
+/// (`GigabitEthernet1/0/1`), as IOS resolves abbreviations.
+fn same_interface(name: &str, full: &str) -> bool {
+    let split = |s: &str| {
+        let at = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+        (s[..at].to_ascii_lowercase(), s[at..].to_owned())
+    };
+    let (k, n) = split(name);
+    let (fk, fnum) = split(full);
+    !k.is_empty() && n == fnum && fk.starts_with(&k)
+}
+
 /// IOS prompts: `host>`, `host#`, `host(config)#`, `host(config-if)#`; hostnames may contain
 /// `( ) . - _ / : @` and are truncated in config mode.
 pub fn ios_patterns() -> PromptPatterns {
@@ -174,6 +189,35 @@ impl IosDriver {
         Ok(IosPort::parse(&lines))
     }
 
+    /// Reads every interface block of `show running-config` in one round trip (config mode).
+    async fn read_all(&self, cli: &mut CliSession) -> Result<Vec<(String, IosPort)>, DriverError> {
+        let line = "do show running-config";
+        let reply = cli.run(line).await?;
+        if IosErrors::new().is_error(&reply) {
+            return Err(rejected(line, &reply.lines));
+        }
+        let mut out = Vec::new();
+        let mut current: Option<(String, Vec<String>)> = None;
+        for l in &reply.lines {
+            if let Some(name) = l.strip_prefix("interface ") {
+                if let Some((n, lines)) = current.take() {
+                    out.push((n, IosPort::parse(&lines)));
+                }
+                current = Some((name.trim().to_owned(), Vec::new()));
+            } else if l.starts_with(' ') {
+                if let Some((_, lines)) = current.as_mut() {
+                    lines.push(l.clone());
+                }
+            } else if let Some((n, lines)) = current.take() {
+                out.push((n, IosPort::parse(&lines)));
+            }
+        }
+        if let Some((n, lines)) = current.take() {
+            out.push((n, IosPort::parse(&lines)));
+        }
+        Ok(out)
+    }
+
     /// Runs interface-mode lines; returns the failing line and its output on the first error.
     async fn run_lines(
         cli: &mut CliSession,
@@ -232,6 +276,19 @@ impl IosDriver {
         let mut current: HashMap<&InterfaceName, IosPort> = HashMap::new();
         let mut last: HashMap<&InterfaceName, (usize, IosPort)> = HashMap::new();
         let mut changed = false;
+        let mut distinct: Vec<&InterfaceName> = changes.iter().map(|c| &c.interface).collect();
+        distinct.sort();
+        distinct.dedup();
+        // Many ports: one `show running-config` instead of one read per port.
+        let batch_read = distinct.len() >= BATCH_READ_MIN;
+        if batch_read {
+            let all = self.read_all(cli).await?;
+            for iface in &distinct {
+                if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n)) {
+                    current.insert(iface, port.clone());
+                }
+            }
+        }
         for (idx, change) in changes.iter().enumerate() {
             let iface = &change.interface;
             let before = match current.get(iface) {
@@ -268,8 +325,13 @@ impl IosDriver {
         }
         // Read back what changed; restore and fail the change on a mismatch.
         let mut mismatched = Vec::new();
+        let all_after = if batch_read && !last.is_empty() { Some(self.read_all(cli).await?) } else { None };
         for (iface, (idx, desired)) in &last {
-            let after = self.read(cli, iface, true).await?;
+            let found = all_after.as_ref().and_then(|all| all.iter().find(|(n, _)| same_interface(iface.as_str(), n)));
+            let after = match found {
+                Some((_, p)) => p.clone(),
+                None => self.read(cli, iface, true).await?,
+            };
             if after != *desired {
                 if let Some(orig) = original.get(iface) {
                     self.restore(cli, iface, orig).await?;

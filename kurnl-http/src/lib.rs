@@ -1,0 +1,1 @@
+//! kurnl's REST API (work in progress).
