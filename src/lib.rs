@@ -23,3 +23,5 @@ pub use kurnl_webhook as webhook;
 /// Conformance suites, mocks and test doubles (feature `testkit`).
 #[cfg(feature = "testkit")]
 pub use kurnl_core::testkit;
+
+pub mod inventory;

@@ -1,0 +1,287 @@
+//! A network inventory file (TOML): providers with credentials, plans and versions, switches
+//! with ports and locations, buildings with units. The server example loads one at start.
+//!
+//! ```
+//! let inventory = kurnl::inventory::Inventory::from_toml(r#"
+//! [[providers]]
+//! id = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+//! name = "Demo ISP"
+//! api_keys = ["krnl_live_demo_0123456789abcdef"]
+//! "#).unwrap();
+//! assert_eq!(inventory.providers.len(), 1);
+//! ```
+
+use chrono::{DateTime, Utc};
+use kurnl_core::model::{BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Switch, Unit, WebhookEndpoint};
+use kurnl_core::service::{NewProvider, Service};
+use kurnl_core::types::{
+    BuildingId, InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit, Secret, SwitchId, UnitId,
+    VlanId,
+};
+use serde::Deserialize;
+
+/// Why an inventory could not be loaded; names the entry and field.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The file is not valid TOML or a field has the wrong type or value.
+    #[error("inventory file: {0}")]
+    Parse(String),
+    /// The service refused an entry.
+    #[error("inventory entry {entry}: {source}")]
+    Rejected {
+        /// Which entry, e.g. `switches[0].ports[3]`.
+        entry: String,
+        /// Why.
+        source: kurnl_core::Error,
+    },
+}
+
+/// A provider entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEntry {
+    /// `service_provider_document_id`.
+    pub id: ProviderId,
+    /// Name.
+    pub name: String,
+    /// API keys (`krnl_live_…` / `krnl_sb_…`); only their hashes are stored.
+    #[serde(default)]
+    pub api_keys: Vec<Secret>,
+    /// Production webhook URL.
+    pub webhook_url: Option<String>,
+    /// Production webhook secret.
+    pub webhook_secret: Option<Secret>,
+    /// Sandbox webhook URL.
+    pub sandbox_webhook_url: Option<String>,
+    /// Sandbox webhook secret.
+    pub sandbox_webhook_secret: Option<Secret>,
+    /// `kurnl` (default) or `provider`.
+    #[serde(default)]
+    pub billing_mode: BillingMode,
+}
+
+/// A plan version entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionEntry {
+    /// `plan_version_id`.
+    pub id: PlanVersionId,
+    /// Name.
+    pub name: String,
+    /// Access VLAN.
+    pub vlan: VlanId,
+    /// Download limit.
+    pub download_kbps: Kbps,
+    /// Upload limit.
+    pub upload_kbps: Kbps,
+    /// Window start (RFC 3339).
+    pub effective_from: DateTime<Utc>,
+    /// Window end (RFC 3339), open-ended when absent.
+    pub effective_to: Option<DateTime<Utc>>,
+}
+
+/// A plan entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanEntry {
+    /// `plan_id`.
+    pub id: PlanId,
+    /// Owner.
+    pub provider: ProviderId,
+    /// Name.
+    pub name: String,
+    /// Versions.
+    #[serde(default)]
+    pub versions: Vec<VersionEntry>,
+}
+
+/// A port entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortEntry {
+    /// `port_number`.
+    pub number: u32,
+    /// CLI interface name.
+    pub interface: InterfaceName,
+    /// The location hash that resolves to this port, if any.
+    pub location_hash: Option<LocationHash>,
+    /// The unit this port serves, if any.
+    pub unit: Option<UnitId>,
+}
+
+/// A switch entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchEntry {
+    /// Id.
+    pub id: SwitchId,
+    /// Name.
+    pub name: String,
+    /// Driver name (`ios`, `junos`, `memory`).
+    pub driver: String,
+    /// Management address; the server example starts a simulator for `"sim"`.
+    pub address: String,
+    /// SSH port.
+    #[serde(default = "default_ssh_port")]
+    pub ssh_port: u16,
+    /// Credentials reference.
+    pub credentials_ref: String,
+    /// Pinned host key.
+    pub host_key: Option<String>,
+    /// Captive-portal VLAN.
+    pub captive_vlan: VlanId,
+    /// Concurrent sessions allowed.
+    #[serde(default = "default_sessions")]
+    pub max_sessions: u32,
+    /// Ports.
+    #[serde(default)]
+    pub ports: Vec<PortEntry>,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+fn default_sessions() -> u32 {
+    1
+}
+
+/// A unit entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEntry {
+    /// `unit_id`.
+    pub id: UnitId,
+    /// Label.
+    pub label: String,
+    /// Floor.
+    pub floor: Option<String>,
+}
+
+/// A building entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildingEntry {
+    /// Id.
+    pub id: BuildingId,
+    /// Name.
+    pub name: String,
+    /// Address.
+    pub address: Option<String>,
+    /// Units.
+    #[serde(default)]
+    pub units: Vec<UnitEntry>,
+}
+
+/// A whole inventory file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// Providers.
+    #[serde(default)]
+    pub providers: Vec<ProviderEntry>,
+    /// Plans.
+    #[serde(default)]
+    pub plans: Vec<PlanEntry>,
+    /// Buildings.
+    #[serde(default)]
+    pub buildings: Vec<BuildingEntry>,
+    /// Switches.
+    #[serde(default)]
+    pub switches: Vec<SwitchEntry>,
+}
+
+impl Inventory {
+    /// Parses TOML; errors name the line and field.
+    ///
+    /// # Errors
+    /// [`InventoryError::Parse`].
+    pub fn from_toml(text: &str) -> Result<Self, InventoryError> {
+        toml::from_str(text).map_err(|e| InventoryError::Parse(e.to_string()))
+    }
+
+    /// Writes every entry through the service's operator calls (idempotent: entries are
+    /// upserted), providers first.
+    ///
+    /// # Errors
+    /// [`InventoryError::Rejected`] naming the first entry the service refused.
+    pub async fn apply(&self, service: &Service) -> Result<(), InventoryError> {
+        let at = |entry: String| move |source| InventoryError::Rejected { entry, source };
+        for (i, p) in self.providers.iter().enumerate() {
+            let endpoint = |url: &Option<String>, secret: &Option<Secret>| WebhookEndpoint { url: url.clone(), secret: secret.clone() };
+            service
+                .put_provider(NewProvider {
+                    id: Some(p.id),
+                    name: p.name.clone(),
+                    live: endpoint(&p.webhook_url, &p.webhook_secret),
+                    sandbox: endpoint(&p.sandbox_webhook_url, &p.sandbox_webhook_secret),
+                    external_checkout_url: None,
+                    billing_mode: p.billing_mode,
+                })
+                .await
+                .map_err(at(format!("providers[{i}]")))?;
+            for (k, key) in p.api_keys.iter().enumerate() {
+                service.register_api_key(p.id, key.expose()).await.map_err(at(format!("providers[{i}].api_keys[{k}]")))?;
+            }
+        }
+        for (i, plan) in self.plans.iter().enumerate() {
+            service
+                .put_plan(Plan { id: plan.id, provider_id: plan.provider, name: plan.name.clone() })
+                .await
+                .map_err(at(format!("plans[{i}]")))?;
+            for (v, version) in plan.versions.iter().enumerate() {
+                let record = PlanVersion {
+                    id: version.id,
+                    plan_id: plan.id,
+                    provider_id: plan.provider,
+                    name: version.name.clone(),
+                    vlan: version.vlan,
+                    rate: RateLimit { down: version.download_kbps, up: version.upload_kbps },
+                    effective_from: version.effective_from,
+                    effective_to: version.effective_to,
+                };
+                service.put_plan_version(record).await.map_err(at(format!("plans[{i}].versions[{v}]")))?;
+            }
+        }
+        for (i, b) in self.buildings.iter().enumerate() {
+            let building = Building { id: b.id, name: b.name.clone(), address: b.address.clone() };
+            service.put_building(building).await.map_err(at(format!("buildings[{i}]")))?;
+            for (u, unit) in b.units.iter().enumerate() {
+                let record = Unit { id: unit.id, building_id: b.id, label: unit.label.clone(), floor: unit.floor.clone() };
+                service.put_unit(record).await.map_err(at(format!("buildings[{i}].units[{u}]")))?;
+            }
+        }
+        for (i, s) in self.switches.iter().enumerate() {
+            service.put_switch(s.to_switch()).await.map_err(at(format!("switches[{i}]")))?;
+            for (n, p) in s.ports.iter().enumerate() {
+                let port = PortRef { switch_id: s.id, port_number: p.number };
+                service
+                    .put_port(Port { port, interface: p.interface.clone() })
+                    .await
+                    .map_err(at(format!("switches[{i}].ports[{n}]")))?;
+                if let Some(hash) = &p.location_hash {
+                    let building = self.buildings.iter().find(|b| b.units.iter().any(|u| Some(u.id) == p.unit)).map(|b| b.id);
+                    let location = Location { hash: hash.clone(), port, building_id: building, unit_id: p.unit };
+                    service.put_location(location).await.map_err(at(format!("switches[{i}].ports[{n}].location_hash")))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SwitchEntry {
+    /// The switch record.
+    pub fn to_switch(&self) -> Switch {
+        Switch {
+            id: self.id,
+            name: self.name.clone(),
+            driver: self.driver.clone(),
+            address: self.address.clone(),
+            ssh_port: self.ssh_port,
+            credentials_ref: self.credentials_ref.clone(),
+            host_key: self.host_key.clone(),
+            captive_vlan: self.captive_vlan,
+            max_sessions: self.max_sessions,
+        }
+    }
+}
