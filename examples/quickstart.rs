@@ -1,44 +1,132 @@
-//! The main job of kurnl, end to end: an operator sets up a provider, a plan and a switch; the
-//! provider provisions a subscriber (CKO-04); the engine configures the port; the outbox
-//! delivers the webhooks; then change plan, suspend, reactivate and cancel.
+//! The main job of kurnl, end to end on real parts: a SQLite database in a temporary
+//! directory, a simulated Cisco IOS switch reached over real SSH (host key pinned), and a local
+//! webhook receiver that verifies every signature. An operator sets up a provider, plans and
+//! the switch; the provider provisions a subscriber (CKO-04); the engine configures the port
+//! over SSH; the outbox delivers signed webhooks; then change plan, suspend, reactivate and
+//! cancel. After each step it prints the switch's interface configuration and the webhooks.
 //!
 //! Run: `cargo run --example quickstart` (no arguments). Exits non-zero if anything disagrees.
 
+#[path = "common/receiver.rs"]
+mod receiver;
+
 use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
 use anyhow::{Context, ensure};
 use chrono::{Duration, Utc};
 use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
-use kurnl::memory::{InMemoryStore, InMemorySwitch};
-use kurnl::model::{
-    Location, Plan, PlanVersion, Port, PortConfig, PortRef, Switch, WebhookEndpoint,
-};
+use kurnl::model::{Location, Plan, PlanVersion, Port, PortConfig, PortRef, WebhookEndpoint};
 use kurnl::ports::{DriverRegistry, RandomIds, Store, SystemClock};
 use kurnl::service::{ChangePlanRequest, NewProvider, ProvisionRequest, Service};
+use kurnl::store::SqliteStore;
+use kurnl::switch::IosDriver;
+use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
 use kurnl::types::{
-    InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, RateLimit, Secret, SwitchId, VlanId,
+    InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, PortDescription, RateLimit, Secret,
+    VlanId,
 };
-use kurnl_core::testkit::RecordingEventSink;
+use kurnl::webhook::HttpEventSink;
+use receiver::Receiver;
+
+/// Everything the steps need to run the background work and check the outcome.
+struct Demo {
+    engine: ProvisioningEngine,
+    dispatcher: OutboxDispatcher,
+    receiver: Receiver,
+    sim: SwitchSim,
+    interface: InterfaceName,
+    webhooks_expected: usize,
+}
+
+impl Demo {
+    /// Runs due port jobs and deliveries, waits for `new_webhooks` more verified webhooks, then
+    /// prints the switch's interface and the new webhooks and checks the port state.
+    async fn step(
+        &mut self,
+        title: &str,
+        new_webhooks: usize,
+        expected: PortConfig,
+    ) -> anyhow::Result<()> {
+        self.engine.drain().await?;
+        while self.dispatcher.run_once().await? > 0 {}
+        let seen = self.webhooks_expected;
+        self.webhooks_expected += new_webhooks;
+        let got = self
+            .receiver
+            .wait_for(self.webhooks_expected, StdDuration::from_secs(10))
+            .await;
+        println!("\n== {title}");
+        println!(
+            "   show running-config interface {} (read back from the switch)",
+            self.interface
+        );
+        for line in self.sim.running_config(self.interface.as_str()) {
+            println!("   | {line}");
+        }
+        for event in &self.receiver.received()[seen.min(got)..] {
+            println!("   verified webhook {event}");
+        }
+        ensure!(
+            got == self.webhooks_expected,
+            "expected {} verified webhooks, got {got}",
+            self.webhooks_expected
+        );
+        ensure!(
+            self.receiver.rejected() == 0,
+            "{} webhooks failed verification",
+            self.receiver.rejected()
+        );
+        let actual = self.sim.port(self.interface.as_str());
+        ensure!(
+            actual.as_ref() == Some(&expected),
+            "port after {title}: expected {expected:?}, got {actual:?}"
+        );
+        Ok(())
+    }
+}
+
+fn version(
+    plan: PlanId,
+    provider: kurnl::types::ProviderId,
+    name: &str,
+    vlan: u16,
+    down: u32,
+    up: u32,
+) -> anyhow::Result<PlanVersion> {
+    Ok(PlanVersion {
+        id: PlanVersionId::new_random(),
+        plan_id: plan,
+        provider_id: provider,
+        name: name.into(),
+        vlan: VlanId::new(vlan)?,
+        rate: RateLimit {
+            down: Kbps::new(down)?,
+            up: Kbps::new(up)?,
+        },
+        effective_from: Utc::now() - Duration::days(1),
+        effective_to: None,
+    })
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("kurnl.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).await?);
     let service = Service::new(Arc::clone(&store));
+    let sim = SwitchSim::start(SimConfig::new(Vendor::Ios).with_interface_count(24)).await?;
+    println!("database  {}", db.display());
+    println!(
+        "switch    simulated IOS at {} (host key {})",
+        sim.addr(),
+        sim.fingerprint()
+    );
 
-    // --- The operator's side: inventory, provider, plans. ---
-    let switch = Switch {
-        id: SwitchId::new_random(),
-        name: "mdu-tower-1".into(),
-        driver: "memory".into(),
-        address: "10.0.0.2".into(),
-        ssh_port: 22,
-        credentials_ref: "tower-1".into(),
-        host_key: None,
-        captive_vlan: VlanId::new(999)?,
-        max_sessions: 1,
-    };
+    // --- The operator: inventory, provider, plans. ---
+    let switch = sim.switch_record("ios");
     service.put_switch(switch.clone()).await?;
-    let interface = InterfaceName::parse("GigabitEthernet1/0/12")?;
+    let interface = sim.interfaces()[11].clone();
     let port = PortRef {
         switch_id: switch.id,
         port_number: 12,
@@ -59,12 +147,18 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
 
+    let secret = Secret::new(format!("demo-secret-{}", uuid::Uuid::new_v4().simple()));
+    let receiver = Receiver::start(secret.clone()).await?;
+    println!(
+        "webhooks  {} (verifies X-Webhook-Signature and Standard Webhooks signatures)",
+        receiver.url()
+    );
     let provider = service
         .put_provider(NewProvider {
             name: "Example ISP".into(),
             live: WebhookEndpoint {
-                url: Some("https://isp.example/hooks".into()),
-                secret: Some(Secret::new("a-32-character-shared-secret!!!!")),
+                url: Some(receiver.url()),
+                secret: Some(secret),
             },
             ..NewProvider::default()
         })
@@ -78,82 +172,36 @@ async fn main() -> anyhow::Result<()> {
             name: "Fibre".into(),
         })
         .await?;
-    let version = |name: &str, vlan: u16, down: u32, up: u32| -> anyhow::Result<PlanVersion> {
-        Ok(PlanVersion {
-            id: PlanVersionId::new_random(),
-            plan_id,
-            provider_id: provider.id,
-            name: name.into(),
-            vlan: VlanId::new(vlan)?,
-            rate: RateLimit {
-                down: Kbps::new(down)?,
-                up: Kbps::new(up)?,
-            },
-            effective_from: Utc::now() - Duration::days(1),
-            effective_to: None,
-        })
-    };
-    let basic = version("Fibre 100", 100, 100_000, 50_000)?;
-    let fast = version("Fibre 500", 200, 500_000, 250_000)?;
+    let basic = version(plan_id, provider.id, "Fibre 100", 100, 100_000, 50_000)?;
+    let fast = version(plan_id, provider.id, "Fibre 500", 200, 500_000, 250_000)?;
     service.put_plan_version(basic.clone()).await?;
     service.put_plan_version(fast.clone()).await?;
-    println!(
-        "operator: provider {} with plans {} and {}",
-        provider.id, basic.name, fast.name
-    );
 
-    // --- The background machinery: port jobs and webhooks. ---
-    let driver = Arc::new(InMemorySwitch::new());
+    // --- The background machinery: port jobs over SSH, signed webhooks over HTTP. ---
     let engine = ProvisioningEngine::new(
         Arc::clone(&store),
-        DriverRegistry::new().with("memory", driver.clone()),
+        DriverRegistry::new().with("ios", Arc::new(IosDriver::new(Arc::new(sim.credentials())))),
         Arc::new(SystemClock),
         Arc::new(RandomIds),
         EngineConfig::default(),
     );
-    let sink = Arc::new(RecordingEventSink::new());
+    let sink = Arc::new(HttpEventSink::new()?);
     let dispatcher = OutboxDispatcher::new(
         Arc::clone(&store),
-        sink.clone(),
+        sink,
         Arc::new(SystemClock),
         DeliveryPolicy::kurnl_default(),
     );
-    let settle = || async {
-        engine.drain().await?;
-        while dispatcher.run_once().await? > 0 {}
-        anyhow::Ok(())
-    };
-    let mut seen = 0;
-    let mut show = |step: &str, expected: Option<PortConfig>| -> anyhow::Result<()> {
-        let actual = driver.port(switch.id, &interface);
-        println!("\n== {step}");
-        match &actual {
-            Some(p) => println!(
-                "   port {interface}: vlan {} rate {} mac {} {}",
-                p.vlan,
-                p.rate
-                    .map(|r| format!("{}/{} kbit/s", r.down.get(), r.up.get()))
-                    .unwrap_or_else(|| "none".into()),
-                p.mac
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| "none".into()),
-                if p.enabled { "enabled" } else { "DISABLED" }
-            ),
-            None => println!("   port {interface}: untouched"),
-        }
-        let events = sink.events();
-        for e in &events[seen..] {
-            println!("   webhook {}", e.envelope());
-        }
-        seen = events.len();
-        ensure!(
-            actual == expected,
-            "port state after {step}: expected {expected:?}, got {actual:?}"
-        );
-        Ok(())
+    let mut demo = Demo {
+        engine,
+        dispatcher,
+        receiver,
+        sim,
+        interface,
+        webhooks_expected: 0,
     };
 
-    // --- The provider's side: one CKO-04 call, then the lifecycle. ---
+    // --- The provider: one CKO-04 call, then the lifecycle. ---
     let caller = service
         .authenticate_api_key(Some(api_key.key.expose()))
         .await?;
@@ -172,33 +220,39 @@ async fn main() -> anyhow::Result<()> {
         ..ProvisionRequest::default()
     };
     let started = service.provider_initiated(&caller, request.clone()).await?;
-    println!("provider-initiated: {}", serde_json::to_string(&started)?);
-    let replay = service.provider_initiated(&caller, request).await?;
-    ensure!(replay == started, "a retried call must return the same ids");
+    println!(
+        "\nPOST provider-initiated -> {}",
+        serde_json::to_string(&started)?
+    );
+    ensure!(
+        service.provider_initiated(&caller, request).await? == started,
+        "a retried call must return the same ids"
+    );
     let job_id = started
         .job_id
-        .context("a direct provisioning returns a job")?
+        .context("direct provisioning returns a job")?
         .to_string();
     println!(
         "job {job_id}: {}",
         service.job_status(&caller, &job_id).await?.status
     );
-    settle().await?;
-    let job = service.job_status(&caller, &job_id).await?;
-    ensure!(job.status == "completed", "job ended {}", job.status);
-    let sub = started.subscription_id.to_string();
-    let mac = "bb:cc:dd:ee:ff:00".parse()?;
-    let live = |v: &PlanVersion, enabled| {
-        Some(PortConfig {
-            vlan: v.vlan,
-            rate: Some(v.rate),
-            mac: Some(mac),
-            enabled,
-            description: kurnl::types::PortDescription::for_subscription(started.subscription_id),
-        })
-    };
-    show("provisioned (job completed)", live(&basic, true))?;
 
+    let mac = "bb:cc:dd:ee:ff:00".parse()?;
+    let description = PortDescription::for_subscription(started.subscription_id);
+    let live = |v: &PlanVersion, enabled| PortConfig {
+        vlan: v.vlan,
+        rate: Some(v.rate),
+        mac: Some(mac),
+        enabled,
+        description: description.clone(),
+    };
+    let sub = started.subscription_id.to_string();
+
+    demo.step("provisioned", 2, live(&basic, true)).await?;
+    ensure!(
+        service.job_status(&caller, &job_id).await?.status == "completed",
+        "the job did not complete"
+    );
     service
         .change_plan(
             &caller,
@@ -208,37 +262,33 @@ async fn main() -> anyhow::Result<()> {
             },
         )
         .await?;
-    settle().await?;
-    show("plan changed", live(&fast, true))?;
-
+    demo.step("plan changed", 1, live(&fast, true)).await?;
     service.suspend(&caller, &sub).await?;
-    settle().await?;
-    show("suspended", live(&fast, false))?;
-
+    demo.step("suspended", 1, live(&fast, false)).await?;
     service.reactivate(&caller, &sub).await?;
-    settle().await?;
-    show("reactivated", live(&fast, true))?;
-
+    demo.step("reactivated", 1, live(&fast, true)).await?;
     service.cancel(&caller, &sub).await?;
-    settle().await?;
-    show("cancelled", Some(PortConfig::captive(switch.captive_vlan)))?;
+    demo.step("cancelled", 2, PortConfig::captive(switch.captive_vlan))
+        .await?;
 
-    let names = sink.names();
-    ensure!(
-        names
-            == [
-                "subscription.activated",
-                "provisioning.completed",
-                "provisioning.completed",
-                "provisioning.completed",
-                "provisioning.completed",
-                "subscription.cancelled",
-                "provisioning.completed"
-            ],
-        "unexpected webhooks: {names:?}"
-    );
+    let names: Vec<String> = demo
+        .receiver
+        .received()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    let expected = [
+        "subscription.activated",
+        "provisioning.completed",
+        "provisioning.completed",
+        "provisioning.completed",
+        "provisioning.completed",
+        "subscription.cancelled",
+        "provisioning.completed",
+    ];
+    ensure!(names == expected, "unexpected webhooks: {names:?}");
     println!(
-        "\nquickstart finished: {} webhooks delivered, all checks passed",
+        "\nquickstart finished: {} signed webhooks verified, every port state checked on the switch",
         names.len()
     );
     Ok(())

@@ -12,11 +12,14 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use kurnl_core::model::{BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Switch, Unit, WebhookEndpoint};
+use kurnl_core::model::{
+    BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Switch, Unit,
+    WebhookEndpoint,
+};
 use kurnl_core::service::{NewProvider, Service};
 use kurnl_core::types::{
-    BuildingId, InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit, Secret, SwitchId, UnitId,
-    VlanId,
+    BuildingId, InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, ProviderId, RateLimit,
+    Secret, SwitchId, UnitId, VlanId,
 };
 use serde::Deserialize;
 
@@ -207,7 +210,10 @@ impl Inventory {
     pub async fn apply(&self, service: &Service) -> Result<(), InventoryError> {
         let at = |entry: String| move |source| InventoryError::Rejected { entry, source };
         for (i, p) in self.providers.iter().enumerate() {
-            let endpoint = |url: &Option<String>, secret: &Option<Secret>| WebhookEndpoint { url: url.clone(), secret: secret.clone() };
+            let endpoint = |url: &Option<String>, secret: &Option<Secret>| WebhookEndpoint {
+                url: url.clone(),
+                secret: secret.clone(),
+            };
             service
                 .put_provider(NewProvider {
                     id: Some(p.id),
@@ -220,12 +226,19 @@ impl Inventory {
                 .await
                 .map_err(at(format!("providers[{i}]")))?;
             for (k, key) in p.api_keys.iter().enumerate() {
-                service.register_api_key(p.id, key.expose()).await.map_err(at(format!("providers[{i}].api_keys[{k}]")))?;
+                service
+                    .register_api_key(p.id, key.expose())
+                    .await
+                    .map_err(at(format!("providers[{i}].api_keys[{k}]")))?;
             }
         }
         for (i, plan) in self.plans.iter().enumerate() {
             service
-                .put_plan(Plan { id: plan.id, provider_id: plan.provider, name: plan.name.clone() })
+                .put_plan(Plan {
+                    id: plan.id,
+                    provider_id: plan.provider,
+                    name: plan.name.clone(),
+                })
                 .await
                 .map_err(at(format!("plans[{i}]")))?;
             for (v, version) in plan.versions.iter().enumerate() {
@@ -235,33 +248,75 @@ impl Inventory {
                     provider_id: plan.provider,
                     name: version.name.clone(),
                     vlan: version.vlan,
-                    rate: RateLimit { down: version.download_kbps, up: version.upload_kbps },
+                    rate: RateLimit {
+                        down: version.download_kbps,
+                        up: version.upload_kbps,
+                    },
                     effective_from: version.effective_from,
                     effective_to: version.effective_to,
                 };
-                service.put_plan_version(record).await.map_err(at(format!("plans[{i}].versions[{v}]")))?;
+                service
+                    .put_plan_version(record)
+                    .await
+                    .map_err(at(format!("plans[{i}].versions[{v}]")))?;
             }
         }
         for (i, b) in self.buildings.iter().enumerate() {
-            let building = Building { id: b.id, name: b.name.clone(), address: b.address.clone() };
-            service.put_building(building).await.map_err(at(format!("buildings[{i}]")))?;
+            let building = Building {
+                id: b.id,
+                name: b.name.clone(),
+                address: b.address.clone(),
+            };
+            service
+                .put_building(building)
+                .await
+                .map_err(at(format!("buildings[{i}]")))?;
             for (u, unit) in b.units.iter().enumerate() {
-                let record = Unit { id: unit.id, building_id: b.id, label: unit.label.clone(), floor: unit.floor.clone() };
-                service.put_unit(record).await.map_err(at(format!("buildings[{i}].units[{u}]")))?;
+                let record = Unit {
+                    id: unit.id,
+                    building_id: b.id,
+                    label: unit.label.clone(),
+                    floor: unit.floor.clone(),
+                };
+                service
+                    .put_unit(record)
+                    .await
+                    .map_err(at(format!("buildings[{i}].units[{u}]")))?;
             }
         }
         for (i, s) in self.switches.iter().enumerate() {
-            service.put_switch(s.to_switch()).await.map_err(at(format!("switches[{i}]")))?;
+            service
+                .put_switch(s.to_switch())
+                .await
+                .map_err(at(format!("switches[{i}]")))?;
             for (n, p) in s.ports.iter().enumerate() {
-                let port = PortRef { switch_id: s.id, port_number: p.number };
+                let port = PortRef {
+                    switch_id: s.id,
+                    port_number: p.number,
+                };
                 service
-                    .put_port(Port { port, interface: p.interface.clone() })
+                    .put_port(Port {
+                        port,
+                        interface: p.interface.clone(),
+                    })
                     .await
                     .map_err(at(format!("switches[{i}].ports[{n}]")))?;
                 if let Some(hash) = &p.location_hash {
-                    let building = self.buildings.iter().find(|b| b.units.iter().any(|u| Some(u.id) == p.unit)).map(|b| b.id);
-                    let location = Location { hash: hash.clone(), port, building_id: building, unit_id: p.unit };
-                    service.put_location(location).await.map_err(at(format!("switches[{i}].ports[{n}].location_hash")))?;
+                    let building = self
+                        .buildings
+                        .iter()
+                        .find(|b| b.units.iter().any(|u| Some(u.id) == p.unit))
+                        .map(|b| b.id);
+                    let location = Location {
+                        hash: hash.clone(),
+                        port,
+                        building_id: building,
+                        unit_id: p.unit,
+                    };
+                    service
+                        .put_location(location)
+                        .await
+                        .map_err(at(format!("switches[{i}].ports[{n}].location_hash")))?;
                 }
             }
         }

@@ -20,7 +20,9 @@ async fn fixture() -> (Arc<dyn SwitchDriver>, Switch, Vec<InterfaceName>) {
         captive_vlan: VlanId::new(999).expect("vlan"),
         max_sessions: 1,
     };
-    let interfaces = (1..=8).map(|n| InterfaceName::parse(&format!("GigabitEthernet1/0/{n}")).expect("name")).collect();
+    let interfaces = (1..=8)
+        .map(|n| InterfaceName::parse(&format!("GigabitEthernet1/0/{n}")).expect("name"))
+        .collect();
     (Arc::new(InMemorySwitch::new()), switch, interfaces)
 }
 

@@ -27,13 +27,22 @@ fn request() -> ProvisionRequest {
 #[tokio::test]
 async fn a_store_failure_is_a_500_that_says_nothing_internal() {
     let mut store = MockStore::new();
-    store
-        .expect_get_plan_version()
-        .returning(|_| Err(StoreError::Backend { message: "disk on fire at /var/lib/kurnl".into(), retryable: true }));
+    store.expect_get_plan_version().returning(|_| {
+        Err(StoreError::Backend {
+            message: "disk on fire at /var/lib/kurnl".into(),
+            retryable: true,
+        })
+    });
     store.expect_commit().never();
     let service = Service::new(Arc::new(store));
-    let caller = Caller { provider_id: ProviderId::new_random(), sandbox: false };
-    let err = service.provider_initiated(&caller, request()).await.unwrap_err();
+    let caller = Caller {
+        provider_id: ProviderId::new_random(),
+        sandbox: false,
+    };
+    let err = service
+        .provider_initiated(&caller, request())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 500);
     assert_eq!(err.detail(), Detail::Text("Internal server error".into()));
 }
@@ -42,12 +51,17 @@ async fn a_store_failure_is_a_500_that_says_nothing_internal() {
 async fn invalid_input_never_reaches_the_store() {
     // A mock with no expectations panics on any call: validation must answer first.
     let service = Service::new(Arc::new(MockStore::new()));
-    let caller = Caller { provider_id: ProviderId::new_random(), sandbox: false };
+    let caller = Caller {
+        provider_id: ProviderId::new_random(),
+        sandbox: false,
+    };
     let mut bad = request();
     bad.mac_address = Some("zz:zz:zz:zz:zz:zz".into());
     bad.email = Some("nope".into());
     let err = service.provider_initiated(&caller, bad).await.unwrap_err();
-    let Detail::Fields(fields) = err.detail() else { panic!("expected a field list") };
+    let Detail::Fields(fields) = err.detail() else {
+        panic!("expected a field list")
+    };
     let names: Vec<_> = fields.iter().map(|f| f.field().to_owned()).collect();
     assert_eq!(names, ["email", "mac_address"]);
 }

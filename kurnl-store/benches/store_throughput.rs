@@ -16,7 +16,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use kurnl_core::ports::Store;
 use kurnl_core::testkit::store_suite::fixtures;
 use kurnl_store::SqliteStore;
@@ -25,7 +27,11 @@ use support::{bench_time, drain, enqueue, fleet, plain, provisioning_write, run_
 const WRITERS: usize = 64;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
@@ -45,13 +51,15 @@ fn sqlite(c: &mut Criterion) {
     let world = rt.block_on(fixtures::world(&store, 48, 1));
     let plain_pool = rt
         .block_on(
-            sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(
-                sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(&path)
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(5)),
-            ),
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(
+                    sqlx::sqlite::SqliteConnectOptions::new()
+                        .filename(&path)
+                        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(5)),
+                ),
         )
         .expect("plain pool");
 
@@ -82,7 +90,9 @@ fn sqlite(c: &mut Criterion) {
             let batches = iters.div_ceil(64);
             rt.block_on(run_concurrent(batches, 4, move |n| {
                 let pool = pool.clone();
-                let writes: Vec<_> = (0..64).map(|i| provisioning_write(&world, n * 64 + i)).collect();
+                let writes: Vec<_> = (0..64)
+                    .map(|i| provisioning_write(&world, n * 64 + i))
+                    .collect();
                 async move { plain::sqlite_write(&pool, &writes).await }
             })) * (iters as u32)
                 / ((batches * 64) as u32)
@@ -90,7 +100,11 @@ fn sqlite(c: &mut Criterion) {
     });
     g.finish();
 
-    let store: Arc<dyn Store> = Arc::new(store);
+    // A fresh database: the writes above queued jobs of their own.
+    let store: Arc<dyn Store> = Arc::new(
+        rt.block_on(SqliteStore::open(dir.path().join("queue.db")))
+            .expect("open"),
+    );
     let fleet = rt.block_on(fleet(&*store, 20, 48));
     let mut g = group(c, "claim_complete/sqlite_durable");
     for max_jobs in [1_u32, 16] {
@@ -112,9 +126,17 @@ fn postgres(c: &mut Criterion) {
         return;
     };
     let rt = runtime();
-    let schema = format!("kurnl_bench_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let options = kurnl_store::PgOptions { schema: Some(schema), max_connections: 16 };
-    let pg = rt.block_on(PgStore::connect_with(&url, options)).expect("connect");
+    let schema = format!(
+        "kurnl_bench_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let options = kurnl_store::PgOptions {
+        schema: Some(schema),
+        max_connections: 16,
+    };
+    let pg = rt
+        .block_on(PgStore::connect_with(&url, options))
+        .expect("connect");
     let world = rt.block_on(fixtures::world(&pg, 48, 1));
 
     let mut g = group(c, "provisioning_write/postgres");
@@ -140,41 +162,65 @@ fn postgres(c: &mut Criterion) {
     });
     g.finish();
 
+    rt.block_on(pg.drop_schema()).expect("drop bench schema");
+    // A fresh schema: the writes above queued jobs of their own.
+    let schema = format!(
+        "kurnl_bench_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let options = kurnl_store::PgOptions {
+        schema: Some(schema),
+        max_connections: 16,
+    };
+    let pg = rt
+        .block_on(PgStore::connect_with(&url, options))
+        .expect("connect");
     let store: Arc<dyn Store> = Arc::new(pg.clone());
     let fleet = rt.block_on(fleet(&*store, 20, 48));
     let mut g = group(c, "claim_complete/postgres");
     for (workers, max_jobs) in [(1_usize, 1_u32), (4, 1), (1, 16), (4, 16)] {
-        g.bench_function(format!("store_{workers}_workers_max_jobs_{max_jobs}"), |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(enqueue(&*store, &fleet, iters));
-                rt.block_on(drain(store.clone(), iters, workers, max_jobs))
-            })
-        });
-        g.bench_function(format!("plain_sqlx_{workers}_workers_max_jobs_{max_jobs}"), |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(enqueue(&*store, &fleet, iters));
-                let pool = pg.pool().clone();
-                rt.block_on(async move {
-                    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
-                    let start = std::time::Instant::now();
-                    let mut tasks = Vec::new();
-                    for _ in 0..workers {
-                        let (pool, done) = (pool.clone(), done.clone());
-                        tasks.push(tokio::spawn(async move {
-                            use std::sync::atomic::Ordering;
-                            while done.load(Ordering::Relaxed) < iters {
-                                let n = plain::pg_claim_complete(&pool, bench_time(), i64::from(max_jobs)).await;
-                                done.fetch_add(n, Ordering::Relaxed);
-                            }
-                        }));
-                    }
-                    for t in tasks {
-                        t.await.expect("worker");
-                    }
-                    start.elapsed()
+        g.bench_function(
+            format!("store_{workers}_workers_max_jobs_{max_jobs}"),
+            |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(enqueue(&*store, &fleet, iters));
+                    rt.block_on(drain(store.clone(), iters, workers, max_jobs))
                 })
-            })
-        });
+            },
+        );
+        g.bench_function(
+            format!("plain_sqlx_{workers}_workers_max_jobs_{max_jobs}"),
+            |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(enqueue(&*store, &fleet, iters));
+                    let pool = pg.pool().clone();
+                    rt.block_on(async move {
+                        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                        let start = std::time::Instant::now();
+                        let mut tasks = Vec::new();
+                        for _ in 0..workers {
+                            let (pool, done) = (pool.clone(), done.clone());
+                            tasks.push(tokio::spawn(async move {
+                                use std::sync::atomic::Ordering;
+                                while done.load(Ordering::Relaxed) < iters {
+                                    let n = plain::pg_claim_complete(
+                                        &pool,
+                                        bench_time(),
+                                        i64::from(max_jobs),
+                                    )
+                                    .await;
+                                    done.fetch_add(n, Ordering::Relaxed);
+                                }
+                            }));
+                        }
+                        for t in tasks {
+                            t.await.expect("worker");
+                        }
+                        start.elapsed()
+                    })
+                })
+            },
+        );
     }
     g.finish();
     rt.block_on(pg.drop_schema()).expect("drop bench schema");

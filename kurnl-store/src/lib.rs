@@ -2,16 +2,30 @@
 //!
 //! The [`Store`](kurnl_core::ports::Store) port of `kurnl-core` on real databases, with sqlx:
 //!
-//! - [`SqliteStore`] — the embedded default: a database file (or memory) in the embedding
-//!   process, WAL mode, `synchronous=FULL` unless [`Durability::Normal`] is asked for.
-//! - `PgStore` (feature `postgres`) — PostgreSQL for several worker processes on one
-//!   database; job claims use `FOR UPDATE SKIP LOCKED` and a per-switch advisory lock.
+//! | backend | feature | for |
+//! |---|---|---|
+//! | [`SqliteStore`] | (default) | one process embedding kurnl: a database file, or memory |
+//! | `PgStore` | `postgres` | several worker processes sharing one PostgreSQL database |
 //!
-//! Both pass `kurnl_core`'s Store conformance suite, share one implementation of the queries
-//! (written with `$n` placeholders, which both backends bind) and embed their migrations
-//! (`migrations/sqlite`, `migrations/postgres`), applied on open. Uniqueness rules are unique
-//! indexes (partial ones `WHERE status <> 'CANCELLED'` for live subscriptions) and violations
-//! map to [`ConflictKind`](kurnl_core::ports::ConflictKind) by which index rejected the write.
+//! Both pass `kurnl_core`'s Store conformance suite (`kurnl_core::store_conformance_tests!`),
+//! share one implementation of every query (written with `$n` placeholders, which both
+//! backends bind by number) and embed their migrations (`migrations/sqlite`,
+//! `migrations/postgres`), applied on open; no query needs a database to compile.
+//!
+//! - **Uniqueness** is enforced by unique indexes — partial ones `WHERE status <>
+//!   'CANCELLED'` for the live-subscription rules — and a violation maps to its
+//!   [`ConflictKind`](kurnl_core::ports::ConflictKind) by which index rejected the write
+//!   (PostgreSQL reports the index name, SQLite the column list).
+//! - **Optimistic revisions**: updates are `UPDATE ... WHERE id = ? AND revision = ?`.
+//! - **Transactional outbox**: a write set (state change, jobs, events) is one transaction.
+//! - **Job queue**: claims take due jobs that head their port's queue, on one switch, while
+//!   the switch holds fewer leases than its `max_sessions`; PostgreSQL serialises claims per
+//!   switch with an advisory lock and takes rows `FOR UPDATE SKIP LOCKED`.
+//! - **Durability**: SQLite runs in WAL mode with `synchronous=FULL` unless
+//!   [`Durability::Normal`] is asked for, and batches concurrent commits into one transaction
+//!   and one fsync (group commit), each write set in its own savepoint.
+//! - **Time stamps** are stored as fixed-width RFC 3339 text with nanoseconds, which sorts in
+//!   time order and reads back exactly.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), kurnl_core::ports::StoreError> {
@@ -23,9 +37,15 @@
 //! assert!(store.list_switches().await?.is_empty());
 //! # Ok(()) }
 //! ```
+//!
+//! Tests of this crate that need PostgreSQL read `KURNL_TEST_POSTGRES_URL` and isolate
+//! themselves in a fresh schema each; without the variable they print a skip notice, unless
+//! `KURNL_TEST_REQUIRE` contains `postgres` (CI), in which case they fail.
 
 mod conn;
 mod error;
+#[cfg(test)]
+mod explain;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;

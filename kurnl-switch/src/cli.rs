@@ -50,7 +50,10 @@ pub struct CliSession {
 
 #[allow(clippy::expect_used)]
 fn ansi_regex() -> Regex {
-    Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]").expect("static regex")
+    static ANSI: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]").expect("static regex")
+    });
+    ANSI.clone()
 }
 
 fn closed() -> DriverError {

@@ -1,7 +1,7 @@
 //! Cisco IOS / IOS-XE Catalyst access ports.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use kurnl_core::model::{PortConfig, Switch};
@@ -40,11 +40,14 @@ fn same_interface(name: &str, full: &str) -> bool {
 /// IOS prompts: `host>`, `host#`, `host(config)#`, `host(config-if)#`; hostnames may contain
 /// `( ) . - _ / : @` and are truncated in config mode.
 pub fn ios_patterns() -> PromptPatterns {
-    PromptPatterns {
+    static P: LazyLock<PromptPatterns> = LazyLock::new(|| PromptPatterns {
         prompt: re(r"^[A-Za-z0-9._\-/:@()]{1,64}?(?:\([a-z0-9.\-]+\))?[>#] ?$"),
         more: re(r"(?i)^\s*-+ ?more ?-+\s*$"),
-    }
+    });
+    P.clone()
 }
+
+static IOS_ERRORS: LazyLock<IosErrors> = LazyLock::new(IosErrors::new);
 
 struct IosErrors {
     error: Regex,
@@ -130,14 +133,15 @@ impl IosDriver {
                 .enable_secret
                 .clone()
                 .or_else(|| s.credentials.password.clone());
-            let password = re(r"(?i)password: ?$");
+            static PASSWORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)password: ?$"));
+            let password = &*PASSWORD;
             let answer = secret
                 .as_ref()
                 .map(|s| s.expose().to_owned())
                 .unwrap_or_default();
             let reply = s
                 .cli
-                .run_confirm("enable", &[(&password, answer.as_str())])
+                .run_confirm("enable", &[(password, answer.as_str())])
                 .await?;
             if !reply.prompt.ends_with('#') {
                 return Err(DriverError::permanent(
@@ -146,7 +150,7 @@ impl IosDriver {
                 ));
             }
         }
-        let errors = IosErrors::new();
+        let errors = &*IOS_ERRORS;
         for line in ["terminal length 0", "terminal width 511"] {
             let reply = s.cli.run(line).await?;
             if errors.is_error(&reply) {
@@ -169,7 +173,7 @@ impl IosDriver {
             format!("show running-config interface {interface}")
         };
         let reply = cli.run(&line).await?;
-        if IosErrors::new().is_error(&reply) {
+        if IOS_ERRORS.is_error(&reply) {
             return Err(rejected(&line, &reply.lines));
         }
         let lines: Vec<String> = reply
@@ -193,7 +197,7 @@ impl IosDriver {
     async fn read_all(&self, cli: &mut CliSession) -> Result<Vec<(String, IosPort)>, DriverError> {
         let line = "do show running-config";
         let reply = cli.run(line).await?;
-        if IosErrors::new().is_error(&reply) {
+        if IOS_ERRORS.is_error(&reply) {
             return Err(rejected(line, &reply.lines));
         }
         let mut out = Vec::new();
@@ -224,7 +228,7 @@ impl IosDriver {
         interface: &InterfaceName,
         lines: &[String],
     ) -> Result<Result<(), DriverError>, DriverError> {
-        let errors = IosErrors::new();
+        let errors = &*IOS_ERRORS;
         let enter = format!("interface {interface}");
         let reply = cli.run(&enter).await?;
         if errors.is_error(&reply) || !reply.prompt.contains("(config-if") {
@@ -262,7 +266,7 @@ impl IosDriver {
         changes: &[PortChange],
     ) -> Result<Vec<PortResult>, DriverError> {
         let cli = &mut s.cli;
-        let errors = IosErrors::new();
+        let errors = &*IOS_ERRORS;
         let reply = cli.run("configure terminal").await?;
         if errors.is_error(&reply) || !reply.prompt.contains("(config") {
             return Err(DriverError::transient(
@@ -284,7 +288,8 @@ impl IosDriver {
         if batch_read {
             let all = self.read_all(cli).await?;
             for iface in &distinct {
-                if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n)) {
+                if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n))
+                {
                     current.insert(iface, port.clone());
                 }
             }
@@ -325,9 +330,15 @@ impl IosDriver {
         }
         // Read back what changed; restore and fail the change on a mismatch.
         let mut mismatched = Vec::new();
-        let all_after = if batch_read && !last.is_empty() { Some(self.read_all(cli).await?) } else { None };
+        let all_after = if batch_read && !last.is_empty() {
+            Some(self.read_all(cli).await?)
+        } else {
+            None
+        };
         for (iface, (idx, desired)) in &last {
-            let found = all_after.as_ref().and_then(|all| all.iter().find(|(n, _)| same_interface(iface.as_str(), n)));
+            let found = all_after
+                .as_ref()
+                .and_then(|all| all.iter().find(|(n, _)| same_interface(iface.as_str(), n)));
             let after = match found {
                 Some((_, p)) => p.clone(),
                 None => self.read(cli, iface, true).await?,
@@ -356,8 +367,11 @@ impl IosDriver {
             ));
         }
         if changed && self.templates.write_memory {
-            let confirm = re(r"(?i)(\[confirm\]|destination filename \[startup-config\]\?)\s*$");
-            let reply = cli.run_confirm("write memory", &[(&confirm, "")]).await?;
+            static CONFIRM: LazyLock<Regex> = LazyLock::new(|| {
+                re(r"(?i)(\[confirm\]|destination filename \[startup-config\]\?)\s*$")
+            });
+            let confirm = &*CONFIRM;
+            let reply = cli.run_confirm("write memory", &[(confirm, "")]).await?;
             if errors.is_error(&reply) {
                 tracing::error!(output = %reply.text(), "write memory failed; the running config is changed but not saved");
             }

@@ -1,6 +1,7 @@
 //! Juniper Junos EX (ELS) access ports.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use kurnl_core::model::{PortConfig, Switch};
@@ -21,14 +22,23 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
 }
 
+/// From this many distinct ports in a batch on, the candidate is read once for all.
+const BATCH_READ_MIN: usize = 3;
+
+/// `match` expression selecting every statement the driver manages.
+const BATCH_MATCH: &str = "^set (interfaces|vlans|switch-options|class-of-service) ";
+
 /// Junos prompts: `user@host> ` (operational) and `user@host# ` (configuration, preceded by an
 /// `[edit ...]` line); `{master:0}` lines come before the prompt on virtual chassis.
 pub fn junos_patterns() -> PromptPatterns {
-    PromptPatterns {
+    static P: LazyLock<PromptPatterns> = LazyLock::new(|| PromptPatterns {
         prompt: re(r"^(?:\{[^}]*\}\s*)?[A-Za-z0-9._\-]+@[A-Za-z0-9._\-/:()]+[>#] ?$"),
         more: re(r"(?i)^\s*---\(more[^)]*\)---\s*$"),
-    }
+    });
+    P.clone()
 }
+
+static JUNOS_ERRORS: LazyLock<JunosErrors> = LazyLock::new(JunosErrors::new);
 
 struct JunosErrors {
     error: Regex,
@@ -114,7 +124,7 @@ impl JunosDriver {
     async fn session(&self, switch: &Switch) -> Result<Session, DriverError> {
         let mut s = self.core.open(switch, junos_patterns()).await?;
         s.cli.wait_prompt().await?;
-        let errors = JunosErrors::new();
+        let errors = &*JUNOS_ERRORS;
         for line in ["set cli screen-length 0", "set cli screen-width 511"] {
             let reply = s.cli.run(line).await?;
             if errors.is_error(&reply) {
@@ -136,7 +146,7 @@ impl JunosDriver {
             format!("show configuration | display set | match \"{expr}\"")
         };
         let reply = cli.run(&line).await?;
-        if JunosErrors::new().is_error(&reply) {
+        if JUNOS_ERRORS.is_error(&reply) {
             return Err(rejected(&line, &reply.lines));
         }
         Ok(JunosPort::parse(interface.as_str(), &content(&reply)))
@@ -147,7 +157,7 @@ impl JunosDriver {
         cli: &mut CliSession,
         lines: &[String],
     ) -> Result<Result<(), DriverError>, DriverError> {
-        let errors = JunosErrors::new();
+        let errors = &*JUNOS_ERRORS;
         for line in lines {
             let reply = cli.run(line).await?;
             if errors.is_error(&reply) {
@@ -158,8 +168,9 @@ impl JunosDriver {
     }
 
     async fn leave(cli: &mut CliSession) -> Result<(), DriverError> {
-        let yes = re(r"(?i)\[yes,no\] \(\w+\)\s*$");
-        cli.run_confirm("exit configuration-mode", &[(&yes, "yes")])
+        static YES: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\[yes,no\] \(\w+\)\s*$"));
+        let yes = &*YES;
+        cli.run_confirm("exit configuration-mode", &[(yes, "yes")])
             .await?;
         Ok(())
     }
@@ -174,7 +185,7 @@ impl JunosDriver {
         cli: &mut CliSession,
         changes: &[PortChange],
     ) -> Result<Vec<Result<(), DriverError>>, DriverError> {
-        let errors = JunosErrors::new();
+        let errors = &*JUNOS_ERRORS;
         let reply = cli.run("configure private").await?;
         if errors.is_error(&reply) || !reply.prompt.ends_with('#') {
             let _ = Self::leave(cli).await;
@@ -187,9 +198,35 @@ impl JunosDriver {
         // Lines of the changes that succeeded, to replay after a rollback.
         let mut applied: Vec<(usize, Vec<String>)> = Vec::new();
         let work = async {
+            let mut distinct: Vec<&InterfaceName> = changes.iter().map(|c| &c.interface).collect();
+            distinct.sort();
+            distinct.dedup();
+            // Many ports: read the relevant candidate config once, then track it in memory.
+            let snapshot = if distinct.len() >= BATCH_READ_MIN {
+                let line = format!("show | display set | match \"{BATCH_MATCH}\"");
+                let reply = cli.run(&line).await?;
+                if errors.is_error(&reply) {
+                    return Err(rejected(&line, &reply.lines));
+                }
+                Some(content(&reply))
+            } else {
+                None
+            };
+            let mut vlans = snapshot
+                .as_ref()
+                .map(|snap| JunosPort::parse("", snap).vlans);
+            let mut state: HashMap<&InterfaceName, JunosPort> = HashMap::new();
             for (idx, change) in changes.iter().enumerate() {
                 let iface = &change.interface;
-                let before = Self::read(cli, iface, true).await?;
+                let before = match (state.get(iface), &snapshot) {
+                    (Some(p), _) => p.clone(),
+                    (None, Some(snap)) => {
+                        let mut p = JunosPort::parse(iface.as_str(), snap);
+                        p.vlans = vlans.clone().unwrap_or_default();
+                        p
+                    }
+                    (None, None) => Self::read(cli, iface, true).await?,
+                };
                 let desired = self.templates.desired(&change.desired, &before.vlans);
                 let lines = before.diff(iface.as_str(), &desired);
                 if lines.is_empty() {
@@ -198,6 +235,10 @@ impl JunosDriver {
                 }
                 match Self::run_lines(cli, &lines).await? {
                     Ok(()) => {
+                        if snapshot.is_some() {
+                            vlans = Some(desired.vlans.clone());
+                            state.insert(iface, desired);
+                        }
                         applied.push((idx, lines));
                         outcomes.push(Ok(()));
                     }
@@ -214,9 +255,12 @@ impl JunosDriver {
             if applied.is_empty() {
                 return Ok(());
             }
-            let reply = cli.run("commit check").await?;
-            if errors.is_error(&reply) || !reply.text().contains("configuration check succeeds") {
-                return Err(rejected("commit check", &reply.lines));
+            if self.templates.commit_check {
+                let reply = cli.run("commit check").await?;
+                if errors.is_error(&reply) || !reply.text().contains("configuration check succeeds")
+                {
+                    return Err(rejected("commit check", &reply.lines));
+                }
             }
             if let Some(minutes) = self.templates.commit_confirmed_minutes {
                 let line = format!("commit confirmed {minutes} comment kurnl");

@@ -312,6 +312,9 @@ pub struct JunosTemplates {
     pub packet_action: String,
     /// Use `commit confirmed <minutes>` followed by a confirming `commit`.
     pub commit_confirmed_minutes: Option<u8>,
+    /// Run `commit check` before committing (one more round trip per batch; `commit` checks
+    /// too, but a failed `commit check` never starts a commit).
+    pub commit_check: bool,
 }
 
 impl Default for JunosTemplates {
@@ -321,6 +324,7 @@ impl Default for JunosTemplates {
             filter_input: "SUB-UP-{kbps}K".into(),
             packet_action: "drop".into(),
             commit_confirmed_minutes: None,
+            commit_check: true,
         }
     }
 }

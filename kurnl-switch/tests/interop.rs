@@ -10,20 +10,31 @@ use std::process::Command;
 use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
 
 fn python_has(module: &str) -> bool {
-    Command::new("python3").args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 fn required() -> bool {
-    std::env::var("KURNL_TEST_REQUIRE").map(|v| v.split(',').any(|p| p.trim() == "python")).unwrap_or(false)
+    std::env::var("KURNL_TEST_REQUIRE")
+        .map(|v| v.split(',').any(|p| p.trim() == "python"))
+        .unwrap_or(false)
 }
 
 async fn interop(tool: &str, vendor: Vendor) {
     if !python_has(tool) {
-        assert!(!required(), "python package {tool} is required (KURNL_TEST_REQUIRE) but not importable");
+        assert!(
+            !required(),
+            "python package {tool} is required (KURNL_TEST_REQUIRE) but not importable"
+        );
         eprintln!("skipping: python package {tool} not installed");
         return;
     }
-    let sim = SwitchSim::start(SimConfig::new(vendor)).await.expect("start simulator");
+    let sim = SwitchSim::start(SimConfig::new(vendor))
+        .await
+        .expect("start simulator");
     let iface = sim.interfaces()[1].clone();
     let description = format!("INTEROP-{}", tool.to_uppercase());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py");
@@ -32,7 +43,11 @@ async fn interop(tool: &str, vendor: Vendor) {
     let args = vec![
         script.display().to_string(),
         tool.to_owned(),
-        if vendor == Vendor::Ios { "ios".into() } else { "junos".into() },
+        if vendor == Vendor::Ios {
+            "ios".into()
+        } else {
+            "junos".into()
+        },
         addr.ip().to_string(),
         addr.port().to_string(),
         c.username.clone(),

@@ -86,39 +86,42 @@ async fn ios_state_visible_through_the_sim_api_and_saved() {
 }
 
 #[tokio::test]
-async fn rejected_ios_command_restores_the_port() {
-    for vendor in [Vendor::Ios, Vendor::Junos] {
+async fn rejected_command_restores_the_port() {
+    // 2 ports: per-port reads; 4 ports: one read for the batch. The rejected port is second,
+    // so on Junos the first one is replayed after the rollback.
+    for (vendor, n) in [
+        (Vendor::Ios, 2),
+        (Vendor::Ios, 4),
+        (Vendor::Junos, 2),
+        (Vendor::Junos, 4),
+    ] {
         let sim = sim(vendor, |_| {}).await;
         let d = driver(&sim, vendor, options());
         let switch = sim.switch_record("x");
         let ifaces = sim.interfaces();
-        let before = sim.port(ifaces[0].as_str()).expect("state");
-        // The MAC binding line is rejected; the other port in the batch still succeeds.
+        let before = sim.port(ifaces[1].as_str()).expect("state");
+        // The MAC binding line of port 1 is rejected; the other ports still succeed.
         sim.faults(|f| f.reject = vec!["00:11:22:33:44:01".into(), "0011.2233.4401".into()]);
-        let r = d
-            .apply(
-                &switch,
-                &[
-                    change(&ifaces[0], switch_suite::provisioned(1)),
-                    change(&ifaces[1], switch_suite::provisioned(2)),
-                ],
-            )
-            .await
-            .expect("apply");
-        let e = r[0].outcome.clone().expect_err("rejected");
+        let changes: Vec<PortChange> = (0..n)
+            .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
+            .collect();
+        let r = d.apply(&switch, &changes).await.expect("apply");
+        let e = r[1].outcome.clone().expect_err("rejected");
         assert_eq!(e.kind, DriverErrorKind::CommandRejected, "{vendor:?}: {e}");
         assert!(!e.retryable);
-        assert!(r[1].outcome.is_ok(), "{vendor:?}: {r:?}");
-        assert_eq!(
-            sim.port(ifaces[0].as_str()),
-            Some(before),
-            "{vendor:?}: port not restored"
-        );
         assert_eq!(
             sim.port(ifaces[1].as_str()),
-            Some(switch_suite::provisioned(2)),
-            "{vendor:?}"
+            Some(before),
+            "{vendor:?} {n}: port not restored"
         );
+        for k in (0..n).filter(|k| *k != 1) {
+            assert!(r[k].outcome.is_ok(), "{vendor:?} {n}: {r:?}");
+            assert_eq!(
+                sim.port(ifaces[k].as_str()),
+                Some(switch_suite::provisioned(k as u16)),
+                "{vendor:?} {n}"
+            );
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kurnl_core::model::{Event, Provider};
 use kurnl_core::ports::{Clock, EventSink, SinkOutcome, SinkReport, SystemClock};
-use kurnl_core::types::{ProviderId, Secret};
+use kurnl_core::types::{EventId, ProviderId, Secret};
 
 use crate::signing::SignedHeaders;
 
@@ -183,8 +183,69 @@ impl HttpEventSink {
         serde_json::to_vec(&event.envelope()).unwrap_or_default()
     }
 
-    fn secrets_for(&self, event: &Event, provider: &Provider) -> Vec<Secret> {
-        let Some(primary) = provider.endpoint(event.sandbox).secret.clone() else {
+    /// Sends the test ping of gap G23 to the provider's webhook URL for one environment (what
+    /// kurnl does when a webhook URL is saved): `{"event": "ping", "provider_document_id": ...,
+    /// "timestamp": ...}`, signed like real events, with a fresh `webhook-id`. Receivers ignore
+    /// unknown events, so any 2xx acknowledges; the report is classified as for events.
+    pub async fn ping(&self, provider: &Provider, sandbox: bool) -> SinkReport {
+        let now = self.clock.now();
+        let body = serde_json::json!({
+            "event": "ping",
+            "provider_document_id": provider.id,
+            "timestamp": now.timestamp_millis() as f64 / 1000.0,
+        });
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let id = format!("ping_{}", EventId::new_random());
+        let secrets = self.secrets_for(provider, sandbox);
+        self.post(provider, sandbox, &id, body, &secrets).await
+    }
+
+    /// One signed POST of `body` to the endpoint of `provider` for the environment.
+    async fn post(
+        &self,
+        provider: &Provider,
+        sandbox: bool,
+        id: &str,
+        body: Vec<u8>,
+        secrets: &[Secret],
+    ) -> SinkReport {
+        let Some(url) = provider.endpoint(sandbox).url.as_deref() else {
+            return SinkReport {
+                outcome: SinkOutcome::Acknowledged,
+                status_code: None,
+                error: Some(NO_URL_NOTE.into()),
+            };
+        };
+        let Ok(url) = reqwest::Url::parse(url) else {
+            return rejected("invalid webhook url");
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return rejected("webhook url must be http or https");
+        }
+        let signed = SignedHeaders::sign(secrets, id, self.clock.now().timestamp(), &body);
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .headers(signed.to_header_map())
+            .body(body);
+        match request.send().await {
+            Ok(response) => {
+                let report = self.classify(&response);
+                drain(response).await;
+                tracing::debug!(webhook_id = id, status = ?report.status_code, "webhook: attempt answered");
+                report
+            }
+            Err(error) => {
+                let report = self.transport_error(error);
+                tracing::debug!(webhook_id = id, error = ?report.error, "webhook: attempt failed");
+                report
+            }
+        }
+    }
+
+    fn secrets_for(&self, provider: &Provider, sandbox: bool) -> Vec<Secret> {
+        let Some(primary) = provider.endpoint(sandbox).secret.clone() else {
             return Vec::new();
         };
         let mut secrets = vec![primary];
@@ -192,7 +253,7 @@ impl HttpEventSink {
             .previous_secrets
             .read()
             .unwrap_or_else(|e| e.into_inner());
-        if let Some(previous) = map.get(&(provider.id, event.sandbox)) {
+        if let Some(previous) = map.get(&(provider.id, sandbox)) {
             secrets.extend(previous.iter().cloned());
         }
         secrets
@@ -302,46 +363,15 @@ async fn drain(mut response: reqwest::Response) {
 #[async_trait]
 impl EventSink for HttpEventSink {
     async fn deliver(&self, event: &Event, provider: &Provider) -> SinkReport {
-        let endpoint = provider.endpoint(event.sandbox);
-        let Some(url) = endpoint.url.as_deref() else {
-            return SinkReport {
-                outcome: SinkOutcome::Acknowledged,
-                status_code: None,
-                error: Some(NO_URL_NOTE.into()),
-            };
-        };
-        let Ok(url) = reqwest::Url::parse(url) else {
-            return rejected("invalid webhook url");
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            return rejected("webhook url must be http or https");
-        }
+        let secrets = self.secrets_for(provider, event.sandbox);
         let body = Self::body(event);
-        let secrets = self.secrets_for(event, provider);
-        let signed = SignedHeaders::sign(
-            &secrets,
+        self.post(
+            provider,
+            event.sandbox,
             &event.id.to_string(),
-            self.clock.now().timestamp(),
-            &body,
-        );
-        let request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .headers(signed.to_header_map())
-            .body(body);
-        match request.send().await {
-            Ok(response) => {
-                let report = self.classify(&response);
-                drain(response).await;
-                tracing::debug!(event = %event.id, status = ?report.status_code, "webhook: attempt answered");
-                report
-            }
-            Err(error) => {
-                let report = self.transport_error(error);
-                tracing::debug!(event = %event.id, error = ?report.error, "webhook: attempt failed");
-                report
-            }
-        }
+            body,
+            &secrets,
+        )
+        .await
     }
 }

@@ -389,3 +389,41 @@ fn debug_never_shows_secrets() {
     let text = format!("{sink:?} {p:?}");
     assert!(!text.contains("topsecret"), "{text}");
 }
+
+#[tokio::test]
+async fn sandbox_events_use_the_sandbox_endpoint_and_secret() {
+    let live = Receiver::start().await;
+    let sandbox = Receiver::start().await;
+    let mut p = provider(Some(&live.url), Some("live-secret"));
+    p.sandbox = kurnl_core::model::WebhookEndpoint {
+        url: Some(sandbox.url.clone()),
+        secret: Some(Secret::new("sandbox-secret")),
+    };
+    let mut ev = event(&p, t0());
+    ev.sandbox = true;
+    let report = sink(Arc::new(ManualClock::at(t0()))).deliver(&ev, &p).await;
+    assert_eq!(report.outcome, SinkOutcome::Acknowledged);
+    assert!(live.received().is_empty());
+    let req = &sandbox.received()[0];
+    let sig = req.header("x-webhook-signature").unwrap();
+    assert_eq!(
+        verify_kurnl_signature(&Secret::new("sandbox-secret"), &req.body, sig),
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn ping_is_signed_like_events() {
+    let rx = Receiver::start().await;
+    let p = provider(Some(&rx.url), Some("s3cret"));
+    let report = sink(Arc::new(ManualClock::at(t0()))).ping(&p, false).await;
+    assert_eq!(report.outcome, SinkOutcome::Acknowledged);
+    let req = &rx.received()[0];
+    let json = req.json();
+    assert_eq!(json["event"], "ping");
+    assert_eq!(json["provider_document_id"], p.id.to_string());
+    assert_eq!(json["timestamp"].as_f64(), Some(t0().timestamp() as f64));
+    assert!(req.header("webhook-id").unwrap().starts_with("ping_"));
+    let verifier = Verifier::new([Secret::new("s3cret")]);
+    assert_eq!(verifier.verify(&req.header_map(), &req.body, t0()), Ok(()));
+}

@@ -27,8 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures::future::{BoxFuture, FutureExt};
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::StreamExt;
 use rand::Rng;
 
 use super::Backoff;
@@ -468,12 +467,14 @@ impl OutboxDispatcher {
         let batch = usize::try_from(this.config.batch_size.max(1)).unwrap_or(usize::MAX);
         // Claim again once a quarter of the slots are free (or all of them), to batch claims.
         let refill_at = (slots / 4).max(1);
-        let mut in_flight: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+        // Attempts run as tasks: they make progress (and release store connections) while
+        // this loop is busy claiming, which a single-writer store such as SQLite needs.
+        let mut in_flight = tokio::task::JoinSet::new();
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let free = slots - in_flight.len();
+            let free = slots.saturating_sub(in_flight.len());
             let mut more_due = false;
             if free >= refill_at || in_flight.is_empty() {
                 let limit = free.min(batch);
@@ -484,8 +485,7 @@ impl OutboxDispatcher {
                         for event in events {
                             let provider = providers.get(&event.provider_id).cloned();
                             let this = Arc::clone(&this);
-                            in_flight
-                                .push(Box::pin(async move { this.attempt(event, provider).await }));
+                            in_flight.spawn(async move { this.attempt(event, provider).await });
                         }
                     }
                     Err(error) => tracing::warn!(%error, "outbox: claiming events failed"),
@@ -496,9 +496,12 @@ impl OutboxDispatcher {
             }
             let full = in_flight.len() >= slots;
             tokio::select! {
-                Some(()) = in_flight.next(), if !in_flight.is_empty() => {
+                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    log_join(joined);
                     // Collect whatever else finished meanwhile before claiming again.
-                    while let Some(Some(())) = in_flight.next().now_or_never() {}
+                    while let Some(joined) = in_flight.try_join_next() {
+                        log_join(joined);
+                    }
                 }
                 () = tokio::time::sleep(this.config.poll_interval), if !full => {}
                 changed = shutdown.changed() => {
@@ -508,7 +511,9 @@ impl OutboxDispatcher {
                 }
             }
         }
-        while in_flight.next().await.is_some() {}
+        while let Some(joined) = in_flight.join_next().await {
+            log_join(joined);
+        }
     }
 
     /// Puts one event of `provider` (delivered or failed) back to pending, due now, with its
@@ -571,6 +576,12 @@ impl OutboxDispatcher {
         event: EventId,
     ) -> Result<Option<EventWithAttempts>, StoreError> {
         self.store.get_event(provider, event).await
+    }
+}
+
+fn log_join(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = joined {
+        tracing::error!(%error, "outbox: a delivery task failed; the event is retried after its lease");
     }
 }
 
@@ -686,5 +697,177 @@ mod tests {
                 .timeout,
             Duration::from_secs(3)
         );
+    }
+
+    /// A sink answering from a script (then acknowledging), counting calls.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        script: std::sync::Mutex<Vec<SinkOutcome>>,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl EventSink for Scripted {
+        async fn deliver(&self, _: &Event, _: &Provider) -> SinkReport {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
+            let outcome = if script.is_empty() {
+                SinkOutcome::Acknowledged
+            } else {
+                script.remove(0)
+            };
+            SinkReport {
+                outcome,
+                status_code: None,
+                error: None,
+            }
+        }
+    }
+
+    #[derive(Debug)]
+    struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+    impl Clock for FixedClock {
+        fn now(&self) -> DateTime<Utc> {
+            *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+
+    async fn setup(
+        outcomes: Vec<SinkOutcome>,
+        policy: DeliveryPolicy,
+    ) -> (
+        OutboxDispatcher,
+        Arc<crate::memory::InMemoryStore>,
+        Arc<Scripted>,
+        Arc<FixedClock>,
+        Provider,
+        EventId,
+    ) {
+        use crate::model::{BillingMode, EventData, NewEvent, WebhookEndpoint};
+        use crate::ports::WriteSet;
+        use crate::types::SubscriptionId;
+        let store = Arc::new(crate::memory::InMemoryStore::new());
+        let provider = Provider {
+            id: ProviderId::new_random(),
+            name: "p".into(),
+            live: WebhookEndpoint::default(),
+            sandbox: WebhookEndpoint::default(),
+            external_checkout_url: None,
+            billing_mode: BillingMode::default(),
+        };
+        assert!(store.put_provider(&provider).await.is_ok());
+        let id = EventId::new_random();
+        let data = EventData::SubscriptionCancelled {
+            subscription_id: SubscriptionId::new_random(),
+        };
+        let event = NewEvent {
+            id,
+            provider_id: provider.id,
+            sandbox: false,
+            data,
+            created_at: t0(),
+        };
+        assert!(
+            store
+                .commit(WriteSet {
+                    events: vec![event],
+                    ..WriteSet::default()
+                })
+                .await
+                .is_ok()
+        );
+        let sink = Arc::new(Scripted {
+            script: std::sync::Mutex::new(outcomes),
+            ..Scripted::default()
+        });
+        let clock = Arc::new(FixedClock(std::sync::Mutex::new(t0())));
+        let dispatcher = OutboxDispatcher::new(store.clone(), sink.clone(), clock.clone(), policy);
+        (dispatcher, store, sink, clock, provider, id)
+    }
+
+    #[tokio::test]
+    async fn retries_until_exhausted_then_replays() {
+        let retry = SinkOutcome::Retryable { retry_after: None };
+        let policy = DeliveryPolicy::kurnl_default().without_jitter();
+        let (d, store, sink, clock, provider, id) =
+            setup(vec![retry.clone(), retry.clone(), retry], policy).await;
+        for (offset, expected) in [(0, 1), (1, 0), (2, 1), (9, 0), (10, 1), (1000, 0)] {
+            *clock.0.lock().unwrap_or_else(|e| e.into_inner()) =
+                t0() + chrono::Duration::seconds(offset);
+            assert_eq!(d.run_once().await.ok(), Some(expected), "at +{offset}s");
+        }
+        let (event, log) = store
+            .get_event(provider.id, id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("event"));
+        assert_eq!(event.status, DeliveryStatus::Failed);
+        assert_eq!(log.iter().map(|a| a.attempt).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(sink.calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(d.replay_failed_since(provider.id, t0()).await.ok(), Some(1));
+        assert_eq!(d.run_once().await.ok(), Some(1));
+        let (event, _) = store
+            .get_event(provider.id, id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("event"));
+        assert_eq!(event.status, DeliveryStatus::Delivered);
+    }
+
+    #[tokio::test]
+    async fn rejected_fails_at_once() {
+        let policy = DeliveryPolicy::standard_webhooks();
+        let (d, store, _, _, provider, id) = setup(vec![SinkOutcome::Rejected], policy).await;
+        assert_eq!(d.run_once().await.ok(), Some(1));
+        let (event, log) = store
+            .get_event(provider.id, id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("event"));
+        assert_eq!((event.status, log.len()), (DeliveryStatus::Failed, 1));
+    }
+
+    #[tokio::test]
+    async fn lease_covers_every_wave_of_a_batch() {
+        let (d, ..) = setup(vec![], DeliveryPolicy::kurnl_default()).await;
+        // 100 events, 32 at a time: 4 waves (+1) of 15 s.
+        assert_eq!(d.lease(), chrono::Duration::seconds(75));
+        let d = d.with_config(DispatcherConfig {
+            lease: chrono::Duration::hours(1),
+            ..DispatcherConfig::default()
+        });
+        assert_eq!(d.lease(), chrono::Duration::hours(1));
+    }
+
+    #[tokio::test]
+    async fn run_returns_on_shutdown() {
+        let (d, store, _, _, provider, id) = setup(vec![], DeliveryPolicy::kurnl_default()).await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(d.run(stopped));
+        for _ in 0..1000 {
+            let delivered = store
+                .get_event(provider.id, id)
+                .await
+                .ok()
+                .flatten()
+                .map(|(e, _)| e.status);
+            if delivered == Some(DeliveryStatus::Delivered) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(stop.send(true).is_ok());
+        assert!(task.await.is_ok());
+        let (event, _) = store
+            .get_event(provider.id, id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("event"));
+        assert_eq!(event.status, DeliveryStatus::Delivered);
     }
 }

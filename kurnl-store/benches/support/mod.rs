@@ -15,7 +15,9 @@ use kurnl_core::types::EventId;
 
 /// The clock of the benchmarks: every job is due.
 pub fn bench_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// One provisioning write: subscriber + subscription + job + event.
@@ -77,7 +79,11 @@ pub async fn fleet(store: &dyn Store, switches: usize, ports: u32) -> Fleet {
     let mut worlds = vec![first.clone()];
     for _ in 1..switches {
         let (switch, port_refs) = fixtures::new_switch(store, ports, 1).await;
-        worlds.push(World { switch, ports: port_refs, ..first.clone() });
+        worlds.push(World {
+            switch,
+            ports: port_refs,
+            ..first.clone()
+        });
     }
     Fleet { worlds }
 }
@@ -85,8 +91,12 @@ pub async fn fleet(store: &dyn Store, switches: usize, ports: u32) -> Fleet {
 /// Queues `count` due jobs round-robin over the fleet's ports (untimed set-up).
 pub async fn enqueue(store: &dyn Store, fleet: &Fleet, count: u64) {
     let t = bench_time();
-    let ports: Vec<(usize, PortRef)> =
-        fleet.worlds.iter().enumerate().flat_map(|(w, world)| world.ports.iter().map(move |p| (w, *p))).collect();
+    let ports: Vec<(usize, PortRef)> = fleet
+        .worlds
+        .iter()
+        .enumerate()
+        .flat_map(|(w, world)| world.ports.iter().map(move |p| (w, *p)))
+        .collect();
     let mut n = 0;
     while n < count {
         let chunk = (count - n).min(200);
@@ -145,7 +155,10 @@ pub async fn drain(store: Arc<dyn Store>, total: u64, workers: usize, max_jobs: 
                     })
                     .collect::<Vec<_>>();
                 let n = outcomes.len() as u64;
-                store.finish_jobs(claimed.lease, outcomes, bench_time()).await.expect("finish");
+                store
+                    .finish_jobs(claimed.lease, outcomes, bench_time())
+                    .await
+                    .expect("finish");
                 done.fetch_add(n, Ordering::Relaxed);
             }
         }));

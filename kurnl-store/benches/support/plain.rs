@@ -95,6 +95,7 @@ macro_rules! insert_write_set {
     }};
 }
 
+#[allow(dead_code)]
 /// SQLite: one `BEGIN IMMEDIATE` transaction per write set, on a single writer connection.
 pub async fn sqlite_write(pool: &sqlx::SqlitePool, writes: &[WriteSet]) {
     let mut conn = pool.acquire().await.expect("acquire");
@@ -106,12 +107,16 @@ pub async fn sqlite_write(pool: &sqlx::SqlitePool, writes: &[WriteSet]) {
 }
 
 /// PostgreSQL: one transaction per write set.
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
 pub async fn pg_write(pool: &sqlx::PgPool, w: &WriteSet) {
     let mut tx = pool.begin().await.expect("begin");
     insert_write_set!(tx, w);
     tx.commit().await.expect("commit");
 }
 
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
 /// PostgreSQL naive queue: claim the oldest due jobs `FOR UPDATE SKIP LOCKED`, then complete
 /// them with one event each; the number of jobs done (0 when nothing was due).
 pub async fn pg_claim_complete(pool: &sqlx::PgPool, now: DateTime<Utc>, max_jobs: i64) -> u64 {

@@ -180,6 +180,7 @@ CREATE INDEX jobs_switch_lease_idx ON jobs (switch_id, lease) WHERE status = 'in
 CREATE INDEX jobs_lease_expiry_idx ON jobs (lease_expires_at) WHERE status = 'in_progress';
 CREATE INDEX jobs_lease_token_idx ON jobs (lease) WHERE lease IS NOT NULL;
 
+-- last sequence number handed out per subscription (SQLite, with one writer, needs none)
 CREATE TABLE event_sequences (
     subscription_id UUID PRIMARY KEY NOT NULL,
     last BIGINT NOT NULL

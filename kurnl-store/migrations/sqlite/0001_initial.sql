@@ -183,11 +183,6 @@ CREATE INDEX jobs_switch_lease_idx ON jobs (switch_id, lease) WHERE status = 'in
 CREATE INDEX jobs_lease_expiry_idx ON jobs (lease_expires_at) WHERE status = 'in_progress';
 CREATE INDEX jobs_lease_token_idx ON jobs (lease) WHERE lease IS NOT NULL;
 
-CREATE TABLE event_sequences (
-    subscription_id BLOB PRIMARY KEY NOT NULL,
-    last INTEGER NOT NULL
-);
-
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id BLOB NOT NULL,

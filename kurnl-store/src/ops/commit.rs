@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::conn::{Arg, Conn, args};
+use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
 use crate::ops::subscribers::insert_subscriber;
 use crate::rows::*;
-use kurnl_core::model::{Job, NewEvent, Subscription};
+use kurnl_core::model::{DeliveryStatus, Job, NewEvent, Subscription};
 use kurnl_core::ports::{ConflictKind, StoreError, SubscriptionUpdate, WriteSet};
 
 pub(crate) async fn commit<C: Conn>(c: &mut C, writes: WriteSet) -> StoreResult<()> {
@@ -133,12 +133,20 @@ pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
 
 /// Appends events to the outbox, each with the next sequence number of its subscription.
 ///
-/// The per-subscription counter is a row updated in place, so on PostgreSQL concurrent
-/// appenders to one subscription queue on its row lock and sequences follow commit order.
-/// Counters are taken in subscription-id order (not event order) so that two transactions
-/// touching the same subscriptions cannot deadlock.
+/// SQLite has a single writer, so the next number is simply one more than the highest stored
+/// (`events_sequence_uq` serves the lookup). On PostgreSQL the per-subscription counter is a
+/// row of `event_sequences` updated in place: concurrent appenders to one subscription queue
+/// on its row lock, so sequences follow commit order. Counters are taken in subscription-id
+/// order (not event order) so that two transactions touching the same subscriptions cannot
+/// deadlock.
 pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> StoreResult<()> {
     if events.is_empty() {
+        return Ok(());
+    }
+    if C::DIALECT == Dialect::Sqlite {
+        for e in events {
+            insert_event(c, e, None).await?;
+        }
         return Ok(());
     }
     let mut per_subscription: BTreeMap<uuid::Uuid, i64> = BTreeMap::new();
@@ -163,27 +171,37 @@ pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> St
         next.insert(subscription, last - count + 1);
     }
     for e in events {
-        let subscription = e.data.subscription_id().0;
         let slot = next
-            .get_mut(&subscription)
+            .get_mut(&e.data.subscription_id().0)
             .ok_or_else(|| StoreError::backend("missing event sequence"))?;
         let sequence = *slot;
         *slot += 1;
-        let mut a = args![e.id.0, e.provider_id.0, e.sandbox, subscription];
-        a.push(Arg::json(&e.data)?);
-        a.extend(args![
-            sequence,
-            e.created_at,
-            delivery_status_str(kurnl_core::model::DeliveryStatus::Pending),
-            0_i64,
-            e.created_at
-        ]);
-        c.execute(
-            "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
-             attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            a,
-        )
-        .await?;
+        insert_event(c, e, Some(sequence)).await?;
     }
+    Ok(())
+}
+
+/// Inserts one event with `sequence`, or (`None`) one more than the subscription's highest.
+async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent, sequence: Option<i64>) -> StoreResult<()> {
+    let mut a = args![
+        e.id.0,
+        e.provider_id.0,
+        e.sandbox,
+        e.data.subscription_id().0
+    ];
+    a.push(Arg::json(&e.data)?);
+    a.extend(args![
+        sequence,
+        e.created_at,
+        delivery_status_str(DeliveryStatus::Pending),
+        0_i64
+    ]);
+    c.execute(
+        "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
+         attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6, (SELECT COALESCE(max(sequence), 0) + 1 \
+         FROM events WHERE subscription_id = $4)), $7, $8, $9, $7)",
+        a,
+    )
+    .await?;
     Ok(())
 }

@@ -28,9 +28,10 @@ pub(crate) async fn claim_events<C: Conn>(
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE status = 'pending' AND next_attempt_at <= $1 \
          AND (lease IS NULL OR lease_expires_at IS NULL OR lease_expires_at < $1) \
-         ORDER BY created_at, seq LIMIT $2{lock}"
+         ORDER BY created_at, seq LIMIT {limit}{lock}",
+        limit = claim.limit.min(10_000)
     );
-    let rows: Vec<EventRow> = c.fetch_all(&sql, args![claim.now, claim.limit]).await?;
+    let rows: Vec<EventRow> = c.fetch_all(&sql, args![claim.now]).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,5 +1,8 @@
 //! [`PgStore`]: PostgreSQL, for several worker processes on one database (feature `postgres`).
 
+#[cfg(test)]
+mod tests;
+
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, Executor as _, Postgres, Transaction};

@@ -113,23 +113,20 @@ async fn run_batch(mut conn: PoolConnection<sqlx::Sqlite>, batch: Vec<Pending>) 
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(map_sqlite)?;
-        for pending in batch {
+        // One round trip per write set for its savepoint: releasing the previous one and
+        // opening the next go together (the final COMMIT releases the last).
+        for (i, pending) in batch.into_iter().enumerate() {
             replies.push(pending.reply);
-            tx.execute("SAVEPOINT kurnl_write")
-                .await
-                .map_err(map_sqlite)?;
+            let savepoint = if i == 0 {
+                "SAVEPOINT kurnl_write"
+            } else {
+                "RELEASE kurnl_write; SAVEPOINT kurnl_write"
+            };
+            tx.execute(savepoint).await.map_err(map_sqlite)?;
             match commit::commit(&mut *tx, pending.writes).await {
-                Ok(()) => {
-                    tx.execute("RELEASE kurnl_write")
-                        .await
-                        .map_err(map_sqlite)?;
-                    results.push(Ok(()));
-                }
+                Ok(()) => results.push(Ok(())),
                 Err(err) => {
                     tx.execute("ROLLBACK TO kurnl_write")
-                        .await
-                        .map_err(map_sqlite)?;
-                    tx.execute("RELEASE kurnl_write")
                         .await
                         .map_err(map_sqlite)?;
                     results.push(Err(err));

@@ -1,6 +1,8 @@
 //! [`SqliteStore`]: the embedded default backend.
 
 mod group;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,0 +1,29 @@
+//! The endpoint handlers, one module per area of the API.
+
+pub(crate) mod checkout;
+pub(crate) mod provisioning;
+pub(crate) mod subscribers;
+pub(crate) mod subscriptions;
+
+use axum::extract::FromRequestParts;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use crate::error::{ApiError, NOT_FOUND};
+
+/// The single `{id}` of a path. Ids are only ever looked up by the service (which answers
+/// 404 for a malformed one), so a path that cannot be decoded is a 404 as well.
+#[derive(Debug, Clone)]
+pub(crate) struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| ApiError::http(StatusCode::NOT_FOUND, NOT_FOUND))
+    }
+}

@@ -1,0 +1,150 @@
+//! The router: every endpoint under `/api/v1`, the error fallbacks and the middleware stack
+//! (tracing, then rate limiting, then panic catching around the handlers).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kurnl_core::error::Detail;
+use kurnl_core::service::Service;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::config::RouterConfig;
+use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
+use crate::handlers::{checkout, provisioning, subscribers, subscriptions};
+use crate::rate_limit::{RateLimiter, rate_limit};
+use crate::trace::trace;
+
+/// The prefix of every endpoint.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// What the handlers and middleware share.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) service: Service,
+    pub(crate) config: Arc<RouterConfig>,
+    pub(crate) limiter: Arc<RateLimiter>,
+}
+
+/// The API over `service` with the documented limits (120/min per IP on external checkout,
+/// 300/min per API key elsewhere, 1 MiB bodies).
+///
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so that the per-IP
+/// limits see the client's address.
+pub fn router(service: Service) -> Router {
+    router_with_config(service, RouterConfig::default())
+}
+
+/// The API over `service` with the given limits.
+pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
+    let limiter = RateLimiter::new(config.rate_limits.clone(), Arc::clone(service.clock()));
+    let max_body = config.max_body_bytes;
+    let state = AppState {
+        service,
+        config: Arc::new(config),
+        limiter: Arc::new(limiter),
+    };
+    let p = |path: &str| format!("{API_PREFIX}{path}");
+    Router::new()
+        .route(
+            &p("/partner/marketplace/plans/me"),
+            get(provisioning::plans_me),
+        )
+        .route(
+            &p("/partner/external-checkout/complete"),
+            post(checkout::complete),
+        )
+        .route(
+            &p("/partner/external-checkout/anonymous-complete"),
+            post(checkout::anonymous_complete),
+        )
+        .route(
+            &p("/partner/provisioning/provider-initiated"),
+            post(provisioning::provider_initiated),
+        )
+        .route(
+            &p("/partner/provisioning/bulk"),
+            post(provisioning::bulk_submit),
+        )
+        .route(
+            &p("/partner/provisioning/bulk/{batch_id}"),
+            get(provisioning::bulk_status),
+        )
+        .route(
+            &p("/partner/provisioning/jobs/{job_id}"),
+            get(provisioning::job_status),
+        )
+        .route(
+            &p("/provisioning/confirm-install"),
+            post(provisioning::confirm_install),
+        )
+        .route(
+            &p("/provider/subscribers"),
+            get(subscribers::list).post(subscribers::create),
+        )
+        .route(
+            &p("/provider/subscribers/{subscriber_id}"),
+            get(subscribers::get_one).patch(subscribers::update),
+        )
+        .route(
+            &p("/provider/subscribers/{subscriber_id}/subscriptions"),
+            get(subscribers::subscriptions),
+        )
+        .route(
+            &p("/subscription/{subscription_id}/activate"),
+            post(subscriptions::activate),
+        )
+        .route(
+            &p("/subscription/{subscription_id}/change-plan"),
+            post(subscriptions::change_plan),
+        )
+        .route(
+            &p("/subscription/{subscription_id}/suspend"),
+            post(subscriptions::suspend),
+        )
+        .route(
+            &p("/subscription/{subscription_id}/reactivate"),
+            post(subscriptions::reactivate),
+        )
+        .route(
+            &p("/subscription/{subscription_id}/cancel"),
+            post(subscriptions::cancel),
+        )
+        .route(&p("/openapi.json"), get(openapi_json))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(from_fn_with_state(state.clone(), rate_limit))
+        .layer(from_fn(trace))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi::openapi())
+}
+
+async fn not_found() -> Response {
+    detail_response(StatusCode::NOT_FOUND, Detail::Text(NOT_FOUND.to_owned()))
+}
+
+async fn method_not_allowed() -> Response {
+    detail_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Detail::Text(METHOD_NOT_ALLOWED.to_owned()),
+    )
+}
+
+fn internal_error() -> Response {
+    tracing::error!("handler panicked");
+    detail_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Detail::Text(INTERNAL.to_owned()),
+    )
+    .into_response()
+}

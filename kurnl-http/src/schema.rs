@@ -1,0 +1,364 @@
+//! OpenAPI schemas of the request and response bodies. The wire types live in `kurnl-core`
+//! (which does not depend on utoipa); these mirrors describe them field for field and are
+//! checked against real responses by the acceptance test.
+
+#![allow(dead_code)] // only read by the OpenAPI derive
+
+use chrono::{DateTime, Utc};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A plain error: `{"detail": "..."}`.
+#[derive(ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// The documented detail string, e.g. `Invalid API key`.
+    detail: String,
+}
+
+/// One failed field of a 422.
+#[derive(ToSchema)]
+pub(crate) struct ValidationItem {
+    /// Path to the field, e.g. `["body", "subscriber", "email"]`.
+    loc: Vec<String>,
+    /// Human readable reason.
+    msg: String,
+    /// Machine readable kind, e.g. `value_error.email`.
+    #[schema(rename = "type")]
+    kind: String,
+}
+
+/// A 422: `detail` is an array of field errors, or the plain `Invalid location_hash format`.
+#[derive(ToSchema)]
+pub(crate) struct ValidationError {
+    /// The failed fields.
+    detail: Vec<ValidationItem>,
+}
+
+/// Subscription status.
+#[derive(ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum SubscriptionStatus {
+    Pending,
+    PendingInstall,
+    Active,
+    Suspended,
+    Cancelled,
+}
+
+/// How the service reaches the subscriber.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub(crate) enum DeliveryMode {
+    Direct,
+    HomeDrop,
+}
+
+/// Kind of customer.
+#[derive(ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum CustomerType {
+    Residential,
+    Business,
+}
+
+/// A contact of the CKO-03 subscriber.
+#[derive(ToSchema)]
+pub(crate) struct ContactInput {
+    firstname: String,
+    lastname: String,
+    email: String,
+    phonenumber: Option<String>,
+    company: Option<String>,
+}
+
+/// An address of the CKO-03 subscriber.
+#[derive(ToSchema)]
+pub(crate) struct AddressInput {
+    street: String,
+    housenumber: String,
+    postalcode: String,
+    city: String,
+    province: String,
+    /// Default `Canada`.
+    country: Option<String>,
+    unitnumber: Option<String>,
+    floor: Option<String>,
+}
+
+/// The `subscriber` object of CKO-03.
+#[derive(ToSchema)]
+pub(crate) struct CheckoutSubscriberInput {
+    /// The account identifier.
+    #[schema(format = Email)]
+    email: String,
+    /// At least 3 characters.
+    username: String,
+    /// At least 8 characters; only used for a new account.
+    password: Option<String>,
+    customer_type: Option<CustomerType>,
+    /// Enables port security.
+    mac_address: Option<String>,
+    invoice_contact_detail: ContactInput,
+    contract_contact_detail: ContactInput,
+    invoice_address: AddressInput,
+}
+
+/// CKO-03 direct / home-drop checkout.
+#[derive(ToSchema)]
+pub(crate) struct CheckoutRequest {
+    /// The provider; its webhook secret must be in `X-Webhook-Secret`.
+    service_provider_document_id: Uuid,
+    plan_version_id: Uuid,
+    /// Default `direct`.
+    delivery_mode: Option<DeliveryMode>,
+    /// 10 hex characters; required for `direct`, forbidden for `home_drop`.
+    #[schema(pattern = "^[0-9a-fA-F]{10}$")]
+    location_hash: Option<String>,
+    /// Required for `home_drop`, forbidden for `direct`.
+    unit_id: Option<Uuid>,
+    subscriber: CheckoutSubscriberInput,
+}
+
+/// CKO-03 anonymous checkout (no subscriber record).
+#[derive(ToSchema)]
+pub(crate) struct AnonymousRequest {
+    service_provider_document_id: Uuid,
+    plan_version_id: Uuid,
+    delivery_mode: Option<DeliveryMode>,
+    #[schema(pattern = "^[0-9a-fA-F]{10}$")]
+    location_hash: Option<String>,
+    unit_id: Option<Uuid>,
+    /// The provider's own id; the idempotency key.
+    external_subscription_id: String,
+    mac_address: Option<String>,
+}
+
+/// CKO-04 provider-initiated provisioning, and one bulk entry.
+#[derive(ToSchema)]
+pub(crate) struct ProvisionRequest {
+    plan_version_id: Uuid,
+    #[schema(pattern = "^[0-9a-fA-F]{10}$")]
+    location_hash: String,
+    #[schema(format = Email)]
+    email: String,
+    firstname: String,
+    lastname: String,
+    street: String,
+    housenumber: String,
+    postalcode: String,
+    city: String,
+    province: String,
+    /// Default `Canada`.
+    country: Option<String>,
+    phonenumber: Option<String>,
+    mac_address: Option<String>,
+    /// When given, the idempotency key.
+    external_subscription_id: Option<String>,
+}
+
+/// Bulk submit: 1..=100 entries.
+#[derive(ToSchema)]
+pub(crate) struct BulkRequest {
+    subscribers: Vec<ProvisionRequest>,
+}
+
+/// Register a subscriber.
+#[derive(ToSchema)]
+pub(crate) struct SubscriberCreateRequest {
+    #[schema(format = Email)]
+    email: String,
+    firstname: String,
+    lastname: String,
+    phonenumber: Option<String>,
+    street: Option<String>,
+    housenumber: Option<String>,
+    postalcode: Option<String>,
+    city: Option<String>,
+    province: Option<String>,
+    /// Default `Canada`.
+    country: Option<String>,
+}
+
+/// Change a subscriber: only the fields sent change; other fields are rejected (422).
+#[derive(ToSchema)]
+pub(crate) struct SubscriberPatch {
+    firstname: Option<String>,
+    lastname: Option<String>,
+    phonenumber: Option<String>,
+    street: Option<String>,
+    housenumber: Option<String>,
+    postalcode: Option<String>,
+    city: Option<String>,
+    province: Option<String>,
+}
+
+/// Home-drop technician step.
+#[derive(ToSchema)]
+pub(crate) struct ConfirmInstallRequest {
+    subscription_id: Uuid,
+    switch_id: Uuid,
+    port_number: u32,
+}
+
+/// Change the plan version of a subscription.
+#[derive(ToSchema)]
+pub(crate) struct ChangePlanRequest {
+    plan_version_id: Uuid,
+}
+
+/// Answer of the provisioning calls.
+#[derive(ToSchema)]
+pub(crate) struct ProvisionResponse {
+    /// Absent for home-drop before installation.
+    job_id: Option<Uuid>,
+    subscription_id: Uuid,
+    /// Absent for anonymous subscriptions.
+    subscriber_id: Option<Uuid>,
+    /// `Provisioning started` or `Subscription pending installation.`
+    message: String,
+}
+
+/// A subscription.
+#[derive(ToSchema)]
+pub(crate) struct SubscriptionView {
+    subscription_id: Uuid,
+    subscriber_id: Option<Uuid>,
+    plan_version_id: Uuid,
+    status: SubscriptionStatus,
+    delivery_mode: DeliveryMode,
+    location_hash: Option<String>,
+    unit_id: Option<Uuid>,
+    external_subscription_id: Option<String>,
+    mac_address: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Answer of the lifecycle calls.
+#[derive(ToSchema)]
+pub(crate) struct LifecycleResponse {
+    subscription_id: Uuid,
+    status: SubscriptionStatus,
+    /// The switch job started, if any.
+    job_id: Option<Uuid>,
+    message: String,
+}
+
+/// A subscriber.
+#[derive(ToSchema)]
+pub(crate) struct SubscriberView {
+    subscriber_id: Uuid,
+    email: String,
+    username: Option<String>,
+    firstname: String,
+    lastname: String,
+    phonenumber: Option<String>,
+    street: Option<String>,
+    housenumber: Option<String>,
+    postalcode: Option<String>,
+    city: Option<String>,
+    province: Option<String>,
+    country: String,
+    customer_type: CustomerType,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// Only on `GET /provider/subscribers/{id}`.
+    subscriptions: Option<Vec<SubscriptionView>>,
+}
+
+/// A page of subscribers.
+#[derive(ToSchema)]
+pub(crate) struct SubscriberPage {
+    results: Vec<SubscriberView>,
+    total: u64,
+    page: u32,
+    page_size: u32,
+    has_more: bool,
+}
+
+/// A page of subscriptions.
+#[derive(ToSchema)]
+pub(crate) struct SubscriptionPage {
+    results: Vec<SubscriptionView>,
+    total: u64,
+    page: u32,
+    page_size: u32,
+    has_more: bool,
+}
+
+/// A provisioning job (non-standard extension).
+#[derive(ToSchema)]
+pub(crate) struct JobView {
+    job_id: Uuid,
+    subscription_id: Uuid,
+    /// `provision`, `change_plan`, `suspend`, `reactivate` or `deprovision`.
+    action: String,
+    /// `pending`, `in_progress`, `completed` or `failed`.
+    status: String,
+    attempts: u32,
+    error: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// An active plan version of the caller.
+#[derive(ToSchema)]
+pub(crate) struct PlanVersionView {
+    /// The `plan_version_id` to use elsewhere.
+    document_id: Uuid,
+    plan_id: Uuid,
+    name: String,
+    vlan_id: u16,
+    download_kbps: u32,
+    upload_kbps: u32,
+    effective_from: DateTime<Utc>,
+    effective_to: Option<DateTime<Utc>>,
+}
+
+/// Answer of bulk submit.
+#[derive(ToSchema)]
+pub(crate) struct BatchAccepted {
+    batch_id: Uuid,
+    total: u32,
+    /// `Batch queued`.
+    message: String,
+}
+
+/// One entry of a batch.
+#[derive(ToSchema)]
+pub(crate) struct BatchResultView {
+    email: String,
+    /// `pending`, `completed` or `failed`.
+    status: String,
+    subscription_id: Option<Uuid>,
+    subscriber_id: Option<Uuid>,
+    job_id: Option<Uuid>,
+    /// On failure only.
+    error: Option<String>,
+}
+
+/// A batch poll.
+#[derive(ToSchema)]
+pub(crate) struct BatchStatusView {
+    batch_id: Uuid,
+    /// `in_progress`, `completed` or `completed_with_errors`.
+    status: String,
+    total: u32,
+    completed: u32,
+    failed: u32,
+    results: Vec<BatchResultView>,
+}
+
+/// Query of the subscriber list.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SubscriberListParams {
+    /// 1-based page (default 1).
+    page: Option<u32>,
+    /// 1..=100 (default 50).
+    page_size: Option<u32>,
+    /// Subscribers with a subscription in this status (case-insensitive).
+    status: Option<String>,
+    /// Substring of email, first name or last name.
+    search: Option<String>,
+}

@@ -1,0 +1,60 @@
+//! PostgreSQL-specific checks (need `KURNL_TEST_POSTGRES_URL`; skipped without it unless
+//! `KURNL_TEST_REQUIRE` contains `postgres`).
+
+use super::*;
+use crate::explain::{Explaining, exercise, populate};
+
+fn url() -> Option<String> {
+    match std::env::var("KURNL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            let required = std::env::var("KURNL_TEST_REQUIRE").unwrap_or_default();
+            assert!(
+                !required.contains("postgres"),
+                "KURNL_TEST_REQUIRE=postgres but KURNL_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!("skipping postgres test: KURNL_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+fn schema() -> String {
+    format!(
+        "kurnl_unit_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+#[tokio::test]
+async fn every_query_can_be_served_by_an_index() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_with_schema(&url, &schema())
+        .await
+        .expect("connect");
+    let sample = populate(&store).await;
+    let mut conn = store.pool.acquire().await.expect("connection");
+    // Tiny tables make sequential scans cheapest; forbidding them shows whether an index
+    // could serve each query (a sequential scan then remains only where none can).
+    conn.execute("SET enable_seqscan = off").await.expect("set");
+    let mut explaining = Explaining {
+        conn: &mut *conn,
+        plans: Vec::new(),
+    };
+    exercise(&mut explaining, &sample).await;
+    let planned = explaining.plans.len();
+    let scans = explaining.full_scans();
+    drop(conn);
+    store.drop_schema().await.expect("drop schema");
+    assert!(planned > 40, "too few statements planned: {planned}");
+    assert!(scans.is_empty(), "sequential scans:\n{}", scans.join("\n"));
+}
+
+#[tokio::test]
+async fn schema_names_are_validated() {
+    for bad in ["", "Upper", "1abc", "semi;colon", "quote\"d"] {
+        let err = PgStore::connect_with_schema("postgres://127.0.0.1:1/none", bad).await;
+        assert!(matches!(err, Err(StoreError::Backend { .. })), "{bad:?}");
+    }
+    assert!(valid_schema("kurnl_t_1_abc"));
+}
