@@ -136,9 +136,24 @@ pub struct SwitchEntry {
     /// Concurrent sessions allowed.
     #[serde(default = "default_sessions")]
     pub max_sessions: u32,
-    /// Ports.
+    /// Ports listed one by one.
     #[serde(default)]
     pub ports: Vec<PortEntry>,
+    /// Ports generated from a pattern (in addition to `ports`).
+    pub port_range: Option<PortRange>,
+}
+
+/// Ports `first..=last` named by `interface` with `{n}` replaced by the number, e.g.
+/// `{ first = 1, last = 48, interface = "GigabitEthernet1/0/{n}" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortRange {
+    /// First port number.
+    pub first: u32,
+    /// Last port number (inclusive).
+    pub last: u32,
+    /// Interface name pattern containing `{n}`.
+    pub interface: String,
 }
 
 fn default_ssh_port() -> u16 {
@@ -289,7 +304,7 @@ impl Inventory {
                 .put_switch(s.to_switch())
                 .await
                 .map_err(at(format!("switches[{i}]")))?;
-            for (n, p) in s.ports.iter().enumerate() {
+            for (n, p) in s.all_ports()?.iter().enumerate() {
                 let port = PortRef {
                     switch_id: s.id,
                     port_number: p.number,
@@ -325,6 +340,46 @@ impl Inventory {
 }
 
 impl SwitchEntry {
+    /// Every port: the listed ones, then the generated ones not listed.
+    ///
+    /// # Errors
+    /// [`InventoryError::Parse`] when a generated interface name is invalid or the range is
+    /// reversed or larger than 10,000 ports.
+    pub fn all_ports(&self) -> Result<Vec<PortEntry>, InventoryError> {
+        let mut ports = self.ports.clone();
+        if let Some(range) = &self.port_range {
+            if range.first > range.last
+                || range.last - range.first >= 10_000
+                || !range.interface.contains("{n}")
+            {
+                return Err(InventoryError::Parse(format!(
+                    "switch {}: port_range needs first <= last, at most 10000 ports and {{n}} in interface",
+                    self.name
+                )));
+            }
+            for n in range.first..=range.last {
+                if ports.iter().any(|p| p.number == n) {
+                    continue;
+                }
+                let name = range.interface.replace("{n}", &n.to_string());
+                let interface = InterfaceName::parse(&name).map_err(|e| {
+                    InventoryError::Parse(format!(
+                        "switch {}: port_range interface {name:?}: {e}",
+                        self.name
+                    ))
+                })?;
+                ports.push(PortEntry {
+                    number: n,
+                    interface,
+                    location_hash: None,
+                    unit: None,
+                });
+            }
+        }
+        ports.sort_by_key(|p| p.number);
+        Ok(ports)
+    }
+
     /// The switch record.
     pub fn to_switch(&self) -> Switch {
         Switch {

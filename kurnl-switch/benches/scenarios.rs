@@ -25,7 +25,7 @@ use kurnl_core::model::{PortConfig, Switch};
 use kurnl_core::ports::{PortChange, SwitchDriver};
 use kurnl_core::types::{JobId, Kbps, MacAddress, PortDescription, RateLimit, VlanId};
 use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
-use kurnl_switch::{IosDriver, JunosDriver};
+use kurnl_switch::{IosDriver, JunosDriver, SshOptions};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -62,6 +62,13 @@ fn changes(sim: &SwitchSim, ports: usize, b: bool) -> Result<Vec<PortChange>, Bo
             })
         })
         .collect()
+}
+
+fn no_reuse() -> SshOptions {
+    SshOptions {
+        session_reuse: None,
+        ..SshOptions::default()
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -204,7 +211,7 @@ async fn python(
     Ok(secs)
 }
 
-async fn run() -> Result<Vec<Row>, BoxError> {
+async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
     let ports: usize = std::env::var("KURNL_BENCH_PORTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -232,7 +239,9 @@ async fn run() -> Result<Vec<Row>, BoxError> {
         for &lat in &latencies {
             let mut config = SimConfig::new(vendor).with_interface_count(ports);
             config.latency = Duration::from_millis(lat);
-            let sim = SwitchSim::start(config).await?;
+            // The simulator gets its own runtime, as the Python clients' simulator effectively
+            // does (they run in another process): client and "device" do not share workers.
+            let sim = sim_rt.spawn(SwitchSim::start(config)).await??;
             let switch = sim.switch_record("x");
             let creds = Arc::new(sim.credentials());
             let dynamic: Arc<dyn SwitchDriver> = match vendor {
@@ -241,8 +250,21 @@ async fn run() -> Result<Vec<Row>, BoxError> {
             };
             reset(&dynamic, &switch, &sim, ports).await?;
             let (secs, cmds) = match vendor {
-                Vendor::Ios => ours!(IosDriver::new(creds.clone()), &sim, &switch, ports, lat),
-                Vendor::Junos => ours!(JunosDriver::new(creds.clone()), &sim, &switch, ports, lat),
+                // No session reuse: scenario d is about a new connection per port.
+                Vendor::Ios => ours!(
+                    IosDriver::new(creds.clone()).with_options(no_reuse()),
+                    &sim,
+                    &switch,
+                    ports,
+                    lat
+                ),
+                Vendor::Junos => ours!(
+                    JunosDriver::new(creds.clone()).with_options(no_reuse()),
+                    &sim,
+                    &switch,
+                    ports,
+                    lat
+                ),
             };
             eprintln!("kurnl {vendor:?} {lat} ms: {secs:?}");
             rows.push(Row {
@@ -286,7 +308,11 @@ fn main() -> Result<(), BoxError> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let rows = rt.block_on(run())?;
+    let sim_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let rows = rt.block_on(run(sim_rt.handle().clone()))?;
     println!();
     println!(
         "| client | vendor | latency | a | b | c (50 ports, 1 session) | d (50 sessions) | cmds/port (c) | c: best python / kurnl | d: best python / kurnl |"

@@ -45,6 +45,8 @@ pub struct CliSession {
     timeout: Duration,
     /// Lines sent so far (round trips).
     pub lines_sent: u64,
+    /// The last prompt seen.
+    pub last_prompt: String,
     ansi: Regex,
 }
 
@@ -69,6 +71,7 @@ impl CliSession {
             patterns,
             timeout,
             lines_sent: 0,
+            last_prompt: String::new(),
             ansi: ansi_regex(),
         }
     }
@@ -148,7 +151,8 @@ impl CliSession {
                 let cut = self.buf.len() - last.len();
                 let before = self.buf[..cut].to_owned();
                 self.buf.clear();
-                return Ok((before, last.trim_end().to_owned()));
+                self.last_prompt = last.trim_end().to_owned();
+                return Ok((before, self.last_prompt.clone()));
             }
             if self.patterns.more.is_match(&last) {
                 let cut = self.buf.len() - last.len();

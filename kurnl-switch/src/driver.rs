@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use kurnl_core::model::Switch;
 use kurnl_core::ports::{DriverError, DriverErrorKind};
@@ -50,6 +51,21 @@ impl Governor {
     }
 }
 
+/// What a pooled session was opened with; a change (new address, new pinned key) discards it.
+type PoolKey = (String, u16, Option<String>, Option<String>);
+
+fn pool_key(switch: &Switch) -> PoolKey {
+    (
+        switch.address.clone(),
+        switch.ssh_port,
+        switch.host_key.clone(),
+        Some(switch.credentials_ref.clone()),
+    )
+}
+
+/// Idle sessions kept for reuse, at most one per switch.
+type Pool = Arc<Mutex<HashMap<SwitchId, (PoolKey, Session)>>>;
+
 /// Shared settings and state of a driver.
 #[derive(Debug, Clone)]
 pub(crate) struct DriverCore {
@@ -58,14 +74,23 @@ pub(crate) struct DriverCore {
     pub(crate) per_switch: HashMap<SwitchId, SshOptions>,
     pub(crate) known: KnownHosts,
     governor: Governor,
+    pool: Pool,
 }
 
-/// An open CLI session holding its session permits.
+/// An open CLI session; holds its session permits while in use (not while pooled).
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) cli: CliSession,
     pub(crate) credentials: Credentials,
-    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    permits: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
+    idle_since: Instant,
+}
+
+impl Session {
+    /// How long it sat in the pool.
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.idle_since.elapsed()
+    }
 }
 
 impl DriverCore {
@@ -76,7 +101,44 @@ impl DriverCore {
             per_switch: HashMap::new(),
             known: KnownHosts::new(),
             governor: Governor::new(DEFAULT_GLOBAL_SESSIONS),
+            pool: Arc::default(),
         }
+    }
+
+    /// An idle session of this switch, if one is kept and still fresh (permits re-acquired).
+    pub(crate) async fn checkout(&self, switch: &Switch) -> Result<Option<Session>, DriverError> {
+        let Some(window) = self.options_for(switch).session_reuse else {
+            return Ok(None);
+        };
+        let found = {
+            let mut pool = self.pool.lock().map_err(|_| {
+                DriverError::transient(DriverErrorKind::Protocol, "session pool poisoned")
+            })?;
+            pool.retain(|_, (_, s)| s.idle_for() < window);
+            pool.remove(&switch.id)
+        };
+        match found {
+            Some((key, mut s)) if key == pool_key(switch) => {
+                s.permits = Some(self.governor.acquire(switch).await?);
+                Ok(Some(s))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Keeps a healthy session (CLI back in exec mode) for reuse; closes it otherwise.
+    pub(crate) async fn checkin(&self, switch: &Switch, mut session: Session, healthy: bool) {
+        if healthy && self.options_for(switch).session_reuse.is_some() {
+            session.permits = None;
+            session.idle_since = Instant::now();
+            if let Ok(mut pool) = self.pool.lock() {
+                if let std::collections::hash_map::Entry::Vacant(slot) = pool.entry(switch.id) {
+                    slot.insert((pool_key(switch), session));
+                    return;
+                }
+            }
+        }
+        session.cli.close().await;
     }
 
     pub(crate) fn set_global_sessions(&mut self, n: usize) {
@@ -100,7 +162,8 @@ impl DriverCore {
         Ok(Session {
             cli,
             credentials,
-            _permits: permits,
+            permits: Some(permits),
+            idle_since: Instant::now(),
         })
     }
 }

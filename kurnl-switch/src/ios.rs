@@ -124,7 +124,28 @@ impl IosDriver {
         &self.core.known
     }
 
+    /// Whether a prompt is privileged exec mode (where sessions start and end).
+    fn healthy(prompt: &str) -> bool {
+        prompt.ends_with('#') && !prompt.contains("(config")
+    }
+
+    /// A pooled session (probed when idle for a while) or a new one.
     async fn session(&self, switch: &Switch) -> Result<Session, DriverError> {
+        if let Some(mut s) = self.core.checkout(switch).await? {
+            if s.idle_for() < std::time::Duration::from_secs(1) {
+                return Ok(s);
+            }
+            if let Ok(reply) = s.cli.run("").await
+                && Self::healthy(&reply.prompt)
+            {
+                return Ok(s);
+            }
+            s.cli.close().await;
+        }
+        self.fresh_session(switch).await
+    }
+
+    async fn fresh_session(&self, switch: &Switch) -> Result<Session, DriverError> {
         let mut s = self.core.open(switch, ios_patterns()).await?;
         let prompt = s.cli.wait_prompt().await?;
         if prompt.ends_with('>') {
@@ -408,7 +429,8 @@ impl SwitchDriver for IosDriver {
         }
         let mut s = self.session(switch).await?;
         let result = self.apply_in(&mut s, changes).await;
-        s.cli.close().await;
+        let healthy = result.is_ok() && Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
         // A failure mid-session (connection lost, timeout) fails every change of the batch;
         // they are idempotent, so a retry converges the ones that were already applied.
         Ok(result.unwrap_or_else(|e| {
@@ -429,7 +451,11 @@ impl SwitchDriver for IosDriver {
     ) -> Result<PortConfig, DriverError> {
         let mut s = self.session(switch).await?;
         let port = self.read(&mut s.cli, interface, false).await;
-        s.cli.close().await;
+        let healthy = port
+            .as_ref()
+            .map_or_else(|e| e.kind == DriverErrorKind::CommandRejected, |_| true)
+            && Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
         self.templates.to_port_config(&port?)
     }
 }

@@ -121,7 +121,28 @@ impl JunosDriver {
         &self.core.known
     }
 
+    /// Whether a prompt is operational mode (where sessions start and end).
+    fn healthy(prompt: &str) -> bool {
+        prompt.ends_with('>')
+    }
+
+    /// A pooled session (probed when idle for a while) or a new one.
     async fn session(&self, switch: &Switch) -> Result<Session, DriverError> {
+        if let Some(mut s) = self.core.checkout(switch).await? {
+            if s.idle_for() < std::time::Duration::from_secs(1) {
+                return Ok(s);
+            }
+            if let Ok(reply) = s.cli.run("").await
+                && Self::healthy(&reply.prompt)
+            {
+                return Ok(s);
+            }
+            s.cli.close().await;
+        }
+        self.fresh_session(switch).await
+    }
+
+    async fn fresh_session(&self, switch: &Switch) -> Result<Session, DriverError> {
         let mut s = self.core.open(switch, junos_patterns()).await?;
         s.cli.wait_prompt().await?;
         let errors = &*JUNOS_ERRORS;
@@ -313,7 +334,8 @@ impl SwitchDriver for JunosDriver {
         }
         let mut s = self.session(switch).await?;
         let result = self.apply_in(&mut s.cli, changes).await;
-        s.cli.close().await;
+        let healthy = result.is_ok() && Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
         let outcomes = result.unwrap_or_else(|e| changes.iter().map(|_| Err(e.clone())).collect());
         Ok(changes
             .iter()
@@ -332,7 +354,11 @@ impl SwitchDriver for JunosDriver {
     ) -> Result<PortConfig, DriverError> {
         let mut s = self.session(switch).await?;
         let port = Self::read(&mut s.cli, interface, false).await;
-        s.cli.close().await;
+        let healthy = port
+            .as_ref()
+            .map_or_else(|e| e.kind == DriverErrorKind::CommandRejected, |_| true)
+            && Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
         self.templates.to_port_config(&port?)
     }
 }

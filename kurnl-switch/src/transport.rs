@@ -32,6 +32,10 @@ pub struct SshOptions {
     /// Accept and remember the key of a switch that has no pinned key (trust on first use).
     /// Off by default: a switch without `host_key` is refused.
     pub trust_on_first_use: bool,
+    /// Keep a session open this long after an operation and reuse it for the next one on the
+    /// same switch (`None` = a new connection every time). A session idle for more than a
+    /// second is probed with an empty line first.
+    pub session_reuse: Option<Duration>,
 }
 
 impl Default for SshOptions {
@@ -44,6 +48,7 @@ impl Default for SshOptions {
             keepalive_interval: Some(Duration::from_secs(15)),
             legacy_algorithms: false,
             trust_on_first_use: false,
+            session_reuse: Some(Duration::from_secs(30)),
         }
     }
 }

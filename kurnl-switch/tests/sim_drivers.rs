@@ -330,3 +330,46 @@ async fn batch_uses_one_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn sessions_are_reused_unless_disabled() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |_| {}).await;
+        let switch = sim.switch_record("x");
+        let port = sim.interfaces()[0].clone();
+        let d = driver(&sim, vendor, options());
+        let logins = sim.logins();
+        d.read_port(&switch, &port).await.expect("read");
+        let r = d
+            .apply(&switch, &[change(&port, switch_suite::provisioned(3))])
+            .await
+            .expect("apply");
+        assert!(r[0].outcome.is_ok(), "{r:?}");
+        d.read_port(&switch, &port).await.expect("read");
+        assert_eq!(
+            sim.logins(),
+            logins + 1,
+            "{vendor:?}: one connection for three operations"
+        );
+
+        let fresh = driver(
+            &sim,
+            vendor,
+            SshOptions {
+                session_reuse: None,
+                ..options()
+            },
+        );
+        let logins = sim.logins();
+        fresh.read_port(&switch, &port).await.expect("read");
+        fresh.read_port(&switch, &port).await.expect("read");
+        assert_eq!(sim.logins(), logins + 2, "{vendor:?}: reuse disabled");
+
+        // A changed pin never reuses a session opened under the old one.
+        let mut repinned = switch.clone();
+        repinned.host_key = Some(sim.fingerprint());
+        let logins = sim.logins();
+        d.read_port(&repinned, &port).await.expect("read");
+        assert_eq!(sim.logins(), logins + 1, "{vendor:?}: new pin, new session");
+    }
+}

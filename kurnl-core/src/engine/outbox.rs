@@ -22,7 +22,7 @@
 //! assert_eq!(long.schedule.max_attempts(), 8);
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -457,16 +457,19 @@ impl OutboxDispatcher {
     /// Delivers continuously until `shutdown` turns `true` (or its sender is dropped).
     ///
     /// Unlike repeated [`OutboxDispatcher::run_once`] rounds, the loop does not wait for a
-    /// whole batch: it keeps up to `concurrency` attempts in flight and claims more events as
-    /// slots free up, so one slow receiver does not hold back the others' deliveries. When
-    /// nothing is due it polls every `poll_interval`. On shutdown it claims nothing more and
-    /// finishes (and records) the attempts in flight before returning.
+    /// whole batch: it claims up to `batch_size` events, keeps up to `concurrency` attempts in
+    /// flight (each its own task) and starts the next claimed event as soon as a slot frees
+    /// up, so one slow receiver does not hold back the others' deliveries. When nothing is due
+    /// it polls every `poll_interval`.
+    ///
+    /// On shutdown it starts nothing more and finishes (and records) the attempts in flight
+    /// before returning; events claimed but not started yet are retried, by this or another
+    /// dispatcher, once their lease expires.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let this = Arc::new(self);
         let slots = this.config.concurrency.max(1);
-        let batch = usize::try_from(this.config.batch_size.max(1)).unwrap_or(usize::MAX);
-        // Claim again once a quarter of the slots are free (or all of them), to batch claims.
-        let refill_at = (slots / 4).max(1);
+        let batch = this.config.batch_size.max(1);
+        let mut queue: VecDeque<(Event, Option<Option<Arc<Provider>>>)> = VecDeque::new();
         // Attempts run as tasks: they make progress (and release store connections) while
         // this loop is busy claiming, which a single-writer store such as SQLite needs.
         let mut in_flight = tokio::task::JoinSet::new();
@@ -474,36 +477,41 @@ impl OutboxDispatcher {
             if *shutdown.borrow() {
                 break;
             }
-            let free = slots.saturating_sub(in_flight.len());
             let mut more_due = false;
-            if free >= refill_at || in_flight.is_empty() {
-                let limit = free.min(batch);
-                match this.claim(u32::try_from(limit).unwrap_or(u32::MAX)).await {
+            if queue.is_empty() {
+                match this.claim(batch).await {
                     Ok(events) => {
-                        more_due = events.len() >= limit;
+                        more_due = events.len() >= batch as usize;
                         let providers = this.load_providers(&events).await;
-                        for event in events {
+                        queue.extend(events.into_iter().map(|event| {
                             let provider = providers.get(&event.provider_id).cloned();
-                            let this = Arc::clone(&this);
-                            in_flight.spawn(async move { this.attempt(event, provider).await });
-                        }
+                            (event, provider)
+                        }));
                     }
                     Err(error) => tracing::warn!(%error, "outbox: claiming events failed"),
                 }
             }
-            if more_due && in_flight.len() < slots {
+            while in_flight.len() < slots {
+                let Some((event, provider)) = queue.pop_front() else {
+                    break;
+                };
+                let this = Arc::clone(&this);
+                in_flight.spawn(async move { this.attempt(event, provider).await });
+            }
+            let slot_free = in_flight.len() < slots;
+            if more_due && queue.is_empty() && slot_free {
                 continue;
             }
-            let full = in_flight.len() >= slots;
+            let idle = queue.is_empty() && slot_free && !more_due;
             tokio::select! {
                 Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
                     log_join(joined);
-                    // Collect whatever else finished meanwhile before claiming again.
+                    // Collect whatever else finished meanwhile.
                     while let Some(joined) = in_flight.try_join_next() {
                         log_join(joined);
                     }
                 }
-                () = tokio::time::sleep(this.config.poll_interval), if !full => {}
+                () = tokio::time::sleep(this.config.poll_interval), if idle => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         break;

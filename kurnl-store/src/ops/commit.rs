@@ -145,7 +145,7 @@ pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> St
     }
     if C::DIALECT == Dialect::Sqlite {
         for e in events {
-            insert_event(c, e, None).await?;
+            insert_event(c, e).await?;
         }
         return Ok(());
     }
@@ -170,19 +170,43 @@ pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> St
             .n;
         next.insert(subscription, last - count + 1);
     }
+    // One multi-row insert (PostgreSQL): the sequences are already known.
+    let mut a = Vec::with_capacity(events.len() * 9);
+    let mut rows = Vec::with_capacity(events.len());
     for e in events {
         let slot = next
             .get_mut(&e.data.subscription_id().0)
             .ok_or_else(|| StoreError::backend("missing event sequence"))?;
         let sequence = *slot;
         *slot += 1;
-        insert_event(c, e, Some(sequence)).await?;
+        let base = a.len();
+        a.extend(args![
+            e.id.0,
+            e.provider_id.0,
+            e.sandbox,
+            e.data.subscription_id().0
+        ]);
+        a.push(Arg::json(&e.data)?);
+        a.extend(args![
+            sequence,
+            e.created_at,
+            delivery_status_str(DeliveryStatus::Pending),
+            0_i64
+        ]);
+        let p: Vec<String> = (1..=9).map(|i| format!("${}", base + i)).collect();
+        rows.push(format!("({}, ${})", p.join(", "), base + 7));
     }
+    let sql = format!(
+        "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
+         attempts, next_attempt_at) VALUES {}",
+        rows.join(", ")
+    );
+    c.execute(&sql, a).await?;
     Ok(())
 }
 
-/// Inserts one event with `sequence`, or (`None`) one more than the subscription's highest.
-async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent, sequence: Option<i64>) -> StoreResult<()> {
+/// Inserts one event with one more than the subscription's highest sequence (SQLite).
+async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent) -> StoreResult<()> {
     let mut a = args![
         e.id.0,
         e.provider_id.0,
@@ -191,15 +215,14 @@ async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent, sequence: Option<i64>) -
     ];
     a.push(Arg::json(&e.data)?);
     a.extend(args![
-        sequence,
         e.created_at,
         delivery_status_str(DeliveryStatus::Pending),
         0_i64
     ]);
     c.execute(
         "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
-         attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, COALESCE($6, (SELECT COALESCE(max(sequence), 0) + 1 \
-         FROM events WHERE subscription_id = $4)), $7, $8, $9, $7)",
+         attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(max(sequence), 0) + 1 \
+         FROM events WHERE subscription_id = $4), $6, $7, $8, $6)",
         a,
     )
     .await?;

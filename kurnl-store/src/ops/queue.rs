@@ -126,7 +126,8 @@ pub(crate) async fn claim_jobs<C: Conn>(
         // claim is simply lost and the job pending again (its worker's finish then gets
         // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
         // flushing its commit flushes the claim before it.
-        c.execute("SET LOCAL synchronous_commit = off", Vec::new()).await?;
+        c.execute("SET LOCAL synchronous_commit = off", Vec::new())
+            .await?;
     }
     for switch in candidate_switches(c, r.now).await? {
         if !lock_switch(c, switch).await? {
@@ -229,13 +230,25 @@ pub(crate) async fn finish_jobs<C: Conn>(
         return Err(StoreError::LeaseLost);
     }
     let mut events: Vec<NewEvent> = Vec::new();
+    // Completions, the common case, are one statement for the whole lease.
+    let mut completed = args![lease.0, now];
+    let mut placeholders = Vec::new();
     for outcome in outcomes {
-        let (status, run_at, error, new_events) = match outcome.result {
-            JobResult::Completed { events } => (JobStatus::Completed, None, None, events),
-            JobResult::Failed { error, events } => (JobStatus::Failed, None, Some(error), events),
-            JobResult::Retry { at, error } => {
-                (JobStatus::Pending, Some(at), Some(error), Vec::new())
+        let (status, run_at, error) = match outcome.result {
+            JobResult::Completed { events: new_events } => {
+                events.extend(new_events);
+                completed.push(Arg::from(outcome.job_id.0));
+                placeholders.push(format!("${}", completed.len()));
+                continue;
             }
+            JobResult::Failed {
+                error,
+                events: new_events,
+            } => {
+                events.extend(new_events);
+                (JobStatus::Failed, None, error)
+            }
+            JobResult::Retry { at, error } => (JobStatus::Pending, Some(at), error),
         };
         let n = c
             .execute(
@@ -247,7 +260,17 @@ pub(crate) async fn finish_jobs<C: Conn>(
         if n == 0 {
             return Err(StoreError::LeaseLost);
         }
-        events.extend(new_events);
+    }
+    if !placeholders.is_empty() {
+        let sql = format!(
+            "UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, lease_expires_at = NULL, \
+             updated_at = $2 WHERE lease = $1 AND status = 'in_progress' AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let n = c.execute(&sql, completed).await?;
+        if n != placeholders.len() as u64 {
+            return Err(StoreError::LeaseLost);
+        }
     }
     append_events(c, &events).await
 }
