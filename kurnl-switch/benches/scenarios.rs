@@ -130,7 +130,7 @@ macro_rules! ours {
         }
         secs[1] = median(runs);
         // c
-        let reps = if $lat == 0 { 3 } else { 1 };
+        let reps = if $lat == 0 { 5 } else { 1 };
         let mut runs = Vec::new();
         let before = sim.commands_received();
         for i in 0..reps {
@@ -277,7 +277,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
             for tool in &tools {
                 let mut secs = [0f64; 4];
                 let mut cmds = 0.0;
-                let c_reps = if lat == 0 { 3 } else { 1 };
+                let c_reps = if lat == 0 { 5 } else { 1 };
                 for (i, (scenario, reps)) in [("a", 5), ("b", 6), ("c", c_reps), ("d", 1)]
                     .into_iter()
                     .enumerate()
