@@ -73,6 +73,38 @@ impl Receiver {
         self.shared.down.store(down, Ordering::Relaxed);
     }
 
+    /// Takes the verified events received since the last call: they are handed over and no
+    /// longer kept, so a long run does not hold every event in memory. [`Self::received`] and
+    /// [`Self::wait_for`] only see events not taken yet.
+    pub fn take_received(&self) -> Vec<serde_json::Value> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .received
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
+    /// Waits until at least one event is waiting to be taken or `timeout` passed; whether one
+    /// is.
+    pub async fn wait_any(&self, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.notify.notified();
+            let waiting = !self
+                .shared
+                .received
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty();
+            if waiting || tokio::time::Instant::now() >= deadline {
+                return waiting;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
     /// Waits until at least `n` events were received or `timeout` passed; the count.
     pub async fn wait_for(&self, n: usize, timeout: std::time::Duration) -> usize {
         let deadline = tokio::time::Instant::now() + timeout;

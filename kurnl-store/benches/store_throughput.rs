@@ -22,7 +22,9 @@ use criterion::{
 use kurnl_core::ports::Store;
 use kurnl_core::testkit::store_suite::fixtures;
 use kurnl_store::SqliteStore;
-use support::{bench_time, drain, enqueue, fleet, plain, provisioning_write, run_concurrent};
+#[cfg(feature = "postgres")]
+use support::bench_time;
+use support::{drain, enqueue, fleet, plain, provisioning_write, run_concurrent};
 
 const WRITERS: usize = 64;
 

@@ -35,10 +35,12 @@
 //! # Ok(()) }
 //! ```
 
+mod network;
 mod signing;
 mod sink;
 mod verify;
 
+pub use network::is_public_ip;
 pub use signing::{
     KURNL_SIGNATURE_HEADER, SignedHeaders, SigningKey, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER, WHSEC_PREFIX, kurnl_signature, standard_signature,

@@ -10,6 +10,7 @@ use kurnl_core::model::{Event, Provider};
 use kurnl_core::ports::{Clock, EventSink, SinkOutcome, SinkReport, SystemClock};
 use kurnl_core::types::{EventId, ProviderId, Secret};
 
+use crate::network::{PublicOnlyResolver, is_blocked, is_public_ip};
 use crate::signing::SignedHeaders;
 
 /// Errors building an [`HttpEventSink`].
@@ -48,6 +49,7 @@ pub const NO_URL_NOTE: &str = "no webhook url configured";
 /// | 3xx (redirect not followed), other 4xx, any other status | `Rejected` |
 /// | no webhook URL for the environment | `Acknowledged`, no status, error note [`NO_URL_NOTE`] (the event is kept in the outbox, nothing is sent) |
 /// | URL that does not parse or is not http(s) | `Rejected` |
+/// | non-public address, with [`HttpEventSinkBuilder::deny_private_networks`] | `Rejected` |
 ///
 /// Error texts never contain the secret nor the URL (which may carry a token).
 ///
@@ -58,6 +60,7 @@ pub struct HttpEventSink {
     clock: Arc<dyn Clock>,
     timeout: Duration,
     max_retry_after: Duration,
+    deny_private_networks: bool,
     previous_secrets: RwLock<HashMap<(ProviderId, bool), Vec<Secret>>>,
 }
 
@@ -70,6 +73,7 @@ pub struct HttpEventSinkBuilder {
     user_agent: String,
     max_retry_after: Duration,
     pool_max_idle_per_host: usize,
+    deny_private_networks: bool,
 }
 
 impl Default for HttpEventSinkBuilder {
@@ -81,6 +85,7 @@ impl Default for HttpEventSinkBuilder {
             user_agent: concat!("kurnl-webhook/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_retry_after: Duration::from_secs(24 * 3600),
             pool_max_idle_per_host: 64,
+            deny_private_networks: false,
         }
     }
 }
@@ -122,12 +127,27 @@ impl HttpEventSinkBuilder {
         self
     }
 
+    /// Refuses to deliver to loopback, private, link-local (cloud metadata), carrier-grade NAT
+    /// and other non-public addresses, whether the URL names one or its host name resolves to
+    /// one (checked at connection time, so DNS rebinding does not get around it): such
+    /// attempts are `Rejected`. Also disables HTTP proxies from the environment, whose address
+    /// would be checked instead of the target's. Off by default; turn it on when providers
+    /// configure their own webhook URLs and the process can reach internal services.
+    pub fn deny_private_networks(mut self, deny: bool) -> Self {
+        self.deny_private_networks = deny;
+        self
+    }
+
     /// Builds the sink.
     ///
     /// # Errors
     /// [`WebhookError::Client`] when the TLS backend cannot be initialised.
     pub fn build(self) -> Result<HttpEventSink, WebhookError> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if self.deny_private_networks {
+            client = client.dns_resolver(Arc::new(PublicOnlyResolver)).no_proxy();
+        }
+        let client = client
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout.min(self.timeout))
@@ -140,6 +160,7 @@ impl HttpEventSinkBuilder {
             clock: self.clock,
             timeout: self.timeout,
             max_retry_after: self.max_retry_after,
+            deny_private_networks: self.deny_private_networks,
             previous_secrets: RwLock::new(HashMap::new()),
         })
     }
@@ -221,6 +242,9 @@ impl HttpEventSink {
         };
         if !matches!(url.scheme(), "http" | "https") {
             return rejected("webhook url must be http or https");
+        }
+        if self.deny_private_networks && names_non_public_ip(&url) {
+            return rejected(BLOCKED_NOTE);
         }
         let signed = SignedHeaders::sign(secrets, id, self.clock.now().timestamp(), &body);
         let request = self
@@ -315,6 +339,9 @@ impl HttpEventSink {
 
     fn transport_error(&self, error: reqwest::Error) -> SinkReport {
         let error = error.without_url();
+        if is_blocked(&error) {
+            return rejected(BLOCKED_NOTE);
+        }
         let text = if error.is_timeout() {
             format!("timed out after {} ms", self.timeout.as_millis())
         } else if error.is_connect() {
@@ -339,6 +366,16 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Error text of an attempt refused by [`HttpEventSinkBuilder::deny_private_networks`].
+const BLOCKED_NOTE: &str = "webhook url points to a non-public address";
+
+fn names_non_public_ip(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| !is_public_ip(ip))
 }
 
 fn rejected(error: &str) -> SinkReport {

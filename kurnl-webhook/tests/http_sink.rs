@@ -427,3 +427,36 @@ async fn ping_is_signed_like_events() {
     let verifier = Verifier::new([Secret::new("s3cret")]);
     assert_eq!(verifier.verify(&req.header_map(), &req.body, t0()), Ok(()));
 }
+
+#[tokio::test]
+async fn private_networks_can_be_denied() {
+    let rx = Receiver::start().await;
+    let guarded = HttpEventSink::builder()
+        .deny_private_networks(true)
+        .build()
+        .unwrap();
+    // An IP literal, and a host name that resolves to loopback.
+    let by_name = rx.url.replace("127.0.0.1", "localhost");
+    for url in [
+        rx.url.as_str(),
+        by_name.as_str(),
+        "http://[::1]:9/hook",
+        "http://169.254.169.254/",
+    ] {
+        let p = provider(Some(url), Some("s3cret"));
+        let report = guarded.deliver(&event(&p, t0()), &p).await;
+        assert_eq!(report.outcome, SinkOutcome::Rejected, "{url}");
+        assert_eq!(
+            report.error.as_deref(),
+            Some("webhook url points to a non-public address"),
+            "{url}"
+        );
+    }
+    assert!(rx.received().is_empty());
+    // Off by default.
+    let p = provider(Some(&rx.url), Some("s3cret"));
+    let report = sink(Arc::new(ManualClock::at(t0())))
+        .deliver(&event(&p, t0()), &p)
+        .await;
+    assert_eq!(report.outcome, SinkOutcome::Acknowledged);
+}

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use kurnl_core::ports::WriteSet;
 use sqlx::Executor as _;
+#[cfg(feature = "postgres")]
 use uuid::Uuid;
 
 fn ts(t: DateTime<Utc>) -> String {

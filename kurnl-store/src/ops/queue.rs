@@ -9,7 +9,7 @@
 //! advisory lock on the switch (`pg_try_advisory_xact_lock`, skipping switches another worker
 //! is claiming on), re-counts the switch's leases under that lock, and locks the jobs it takes
 //! with `FOR UPDATE SKIP LOCKED`; claims commit without waiting for the WAL flush (see
-//! [`claim_jobs`]). On SQLite claims are serialised by the single writer.
+//! `pg_claim`). On SQLite claims are serialised by the single writer.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -33,6 +33,8 @@ const HAS_CAPACITY: &str = "(SELECT count(DISTINCT l.lease) FROM jobs l WHERE l.
      FROM switches s WHERE s.id = j.switch_id), 1)";
 
 /// How many candidate heads a PostgreSQL claim looks at before giving up for this round.
+/// Limits are literals, not parameters: with `LIMIT $n` PostgreSQL's generic plan cannot
+/// count on stopping early and may sort every pending job.
 const PG_CANDIDATES: i64 = 64;
 
 /// Most jobs one claim takes, whatever `max_jobs` asks (one switch has no more ports).
@@ -60,41 +62,14 @@ pub(crate) async fn list_jobs_of<C: Conn>(
     rows.into_iter().map(JobRow::into_model).collect()
 }
 
-/// Switches with a servable head, in the order of their oldest due head.
-async fn candidate_switches<C: Conn>(c: &mut C, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
-    let limit = if C::DIALECT == Dialect::Postgres {
-        PG_CANDIDATES
-    } else {
-        1
-    };
-    // The limits are literals, not parameters: with `LIMIT $n` PostgreSQL's generic plan
-    // cannot count on stopping early and may sort every pending job.
+/// SQLite: the switch of the oldest servable head, if any.
+async fn candidate_switch<C: Conn>(c: &mut C, now: DateTime<Utc>) -> StoreResult<Option<Uuid>> {
     let sql = format!(
         "SELECT j.switch_id AS id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {IS_HEAD} \
-         AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {limit}"
+         AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT 1"
     );
-    let rows: Vec<IdRow> = c.fetch_all(&sql, args![now]).await?;
-    let mut switches: Vec<Uuid> = Vec::new();
-    for row in rows {
-        if !switches.contains(&row.id) {
-            switches.push(row.id);
-        }
-    }
-    Ok(switches)
-}
-
-/// PostgreSQL: take the switch's claim lock unless another worker holds it.
-async fn lock_switch<C: Conn>(c: &mut C, switch: Uuid) -> StoreResult<bool> {
-    if C::DIALECT != Dialect::Postgres {
-        return Ok(true);
-    }
-    let row: Option<LockRow> = c
-        .fetch_optional(
-            "SELECT pg_try_advisory_xact_lock($1) AS locked",
-            args![advisory_key(b"sw", switch)],
-        )
-        .await?;
-    Ok(row.is_some_and(|r| r.locked))
+    let row: Option<IdRow> = c.fetch_optional(&sql, args![now]).await?;
+    Ok(row.map(|r| r.id))
 }
 
 /// A 64-bit advisory lock key for a namespaced UUID.
@@ -122,22 +97,65 @@ pub(crate) async fn claim_jobs<C: Conn>(
         return Ok(None);
     }
     if C::DIALECT == Dialect::Postgres {
-        // A claim need not wait for its WAL flush: if the server crashes before the flush the
-        // claim is simply lost and the job pending again (its worker's finish then gets
-        // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
-        // flushing its commit flushes the claim before it.
-        c.execute("SET LOCAL synchronous_commit = off", Vec::new())
-            .await?;
+        return pg_claim(c, r).await;
     }
-    for switch in candidate_switches(c, r.now).await? {
-        if !lock_switch(c, switch).await? {
-            continue;
-        }
-        if let Some(claimed) = claim_on_switch(c, r, switch).await? {
-            return Ok(Some(claimed));
-        }
+    match candidate_switch(c, r.now).await? {
+        Some(switch) => claim_on_switch(c, r, switch).await,
+        None => Ok(None),
     }
-    Ok(None)
+}
+
+/// The PostgreSQL claim, in as few round trips as the locking allows: one statement finds
+/// the first candidate switch whose claim lock is free and takes that lock, one statement
+/// locks (`FOR UPDATE SKIP LOCKED`), re-checks and leases its heads.
+async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<ClaimedJobs>> {
+    // A claim need not wait for its WAL flush: if the server crashes before the flush the
+    // claim is simply lost and the job pending again (its worker's finish then gets
+    // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
+    // flushing its commit flushes the claim before it.
+    c.execute("SET LOCAL synchronous_commit = off", Vec::new()).await?;
+    // The candidates come out of the inner query in queue order and the volatile lock call
+    // cannot be pushed into it, so locks are tried one candidate at a time and the outer
+    // `LIMIT 1` stops at the first switch this worker could lock.
+    let sql = format!(
+        "SELECT c.id FROM (SELECT j.switch_id AS id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 \
+         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {PG_CANDIDATES}) c \
+         WHERE pg_try_advisory_xact_lock(hashtextextended('kurnl-switch:' || c.id::text, 0)) LIMIT 1"
+    );
+    let Some(switch) = c.fetch_optional::<IdRow>(&sql, args![r.now]).await? else {
+        return Ok(None);
+    };
+    let lease = LeaseToken::new_random();
+    let expires_at = r.now + r.lease;
+    // Re-checked under the switch lock: the candidate query ran before it was held.
+    let sql = format!(
+        "UPDATE jobs u SET status = 'in_progress', attempts = u.attempts + 1, lease = $3, \
+         lease_expires_at = $4, updated_at = $2 FROM (SELECT j.seq FROM jobs j WHERE j.switch_id = $1 \
+         AND j.status = 'pending' AND j.run_at <= $2 AND {IS_HEAD} AND {HAS_CAPACITY} \
+         ORDER BY j.created_at, j.seq LIMIT {max} FOR UPDATE OF j SKIP LOCKED) pick \
+         WHERE u.seq = pick.seq RETURNING u.seq, {cols}",
+        max = r.max_jobs.min(MAX_CLAIM),
+        cols = JOB_COLUMNS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ")
+    );
+    let rows: Vec<SeqJobRow> = c.fetch_all(&sql, args![switch.id, r.now, lease.0, expires_at]).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut jobs = rows
+        .into_iter()
+        .map(|row| Ok((row.job.into_model()?, row.seq)))
+        .collect::<StoreResult<Vec<(Job, i64)>>>()?;
+    jobs.sort_by_key(|(job, seq)| (job.created_at, *seq));
+    let jobs = jobs.into_iter().map(|(job, _)| job).collect();
+    Ok(Some(ClaimedJobs { lease, switch_id: switch.id.into(), expires_at, jobs }))
+}
+
+/// A job row with its queue position.
+#[derive(Debug, sqlx::FromRow)]
+struct SeqJobRow {
+    seq: i64,
+    #[sqlx(flatten)]
+    job: JobRow,
 }
 
 async fn claim_on_switch<C: Conn>(
@@ -145,15 +163,9 @@ async fn claim_on_switch<C: Conn>(
     r: &ClaimRequest,
     switch: Uuid,
 ) -> StoreResult<Option<ClaimedJobs>> {
-    let lock = if C::DIALECT == Dialect::Postgres {
-        " FOR UPDATE OF j SKIP LOCKED"
-    } else {
-        ""
-    };
-    // Re-checked here: on PostgreSQL the candidate query ran before the switch lock was held.
     let sql = format!(
         "SELECT {cols} FROM jobs j WHERE j.switch_id = $1 AND j.status = 'pending' AND j.run_at <= $2 \
-         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {max}{lock}",
+         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {max}",
         max = r.max_jobs.min(MAX_CLAIM),
         cols = JOB_COLUMNS
             .split(", ")
