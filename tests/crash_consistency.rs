@@ -377,11 +377,14 @@ impl Proxy {
     }
 }
 
+/// A simulator, the proxy in front of it, and its ports with their interface names.
+type SimulatedSwitch = (SwitchSim, Proxy, Vec<(PortRef, String)>);
+
 struct World {
     _dir: tempfile::TempDir,
     config_path: PathBuf,
     config: ChildConfig,
-    sims: Vec<(SwitchSim, Proxy, Vec<(PortRef, String)>)>,
+    sims: Vec<SimulatedSwitch>,
     receiver: receiver::Receiver,
     plans: [PlanVersion; 2],
 }

@@ -306,10 +306,8 @@ impl IosDriver {
         distinct.dedup();
         // Many ports: one `show running-config` instead of one read per port.
         let batch_read = distinct.len() >= BATCH_READ_MIN;
-        let t0 = std::time::Instant::now();
         if batch_read {
             let all = self.read_all(cli).await?;
-            eprintln!("PROF read_all {:?}", t0.elapsed());
             for iface in &distinct {
                 if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n))
                 {
@@ -351,7 +349,6 @@ impl IosDriver {
                 }
             }
         }
-        eprintln!("PROF lines done {:?}", t0.elapsed());
         // Read back what changed; restore and fail the change on a mismatch.
         let mut mismatched = Vec::new();
         let all_after = if batch_read && !last.is_empty() {
@@ -383,7 +380,6 @@ impl IosDriver {
                 ),
             ));
         }
-        eprintln!("PROF readback done {:?}", t0.elapsed());
         let reply = cli.run("end").await?;
         if !reply.prompt.ends_with('#') || reply.prompt.contains("(config") {
             return Err(DriverError::transient(

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::queue::{LockRow, advisory_key};
+use crate::ops::queue::advisory_key;
 use crate::rows::*;
 use kurnl_core::model::{Batch, EntryOutcome};
 use kurnl_core::ports::{BatchView, ConflictKind, StoreError};
@@ -29,12 +29,7 @@ pub(crate) async fn create_batch<C: Conn>(
 ) -> StoreResult<()> {
     if C::DIALECT == Dialect::Postgres {
         let key = advisory_key(if b.sandbox { b"bs" } else { b"bl" }, b.provider_id.0);
-        let _: Option<LockRow> = c
-            .fetch_optional(
-                "SELECT pg_advisory_xact_lock($1) IS NOT NULL AS locked",
-                args![key],
-            )
-            .await?;
+        c.execute("SELECT pg_advisory_xact_lock($1)", args![key]).await?;
     }
     c.execute(
         "INSERT INTO batches (id, provider_id, sandbox, created_at) VALUES ($1, $2, $3, $4)",

@@ -84,11 +84,6 @@ pub(crate) fn advisory_key(namespace: &[u8; 2], id: Uuid) -> i64 {
     i64::from_be_bytes(key)
 }
 
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct LockRow {
-    pub(crate) locked: bool,
-}
-
 pub(crate) async fn claim_jobs<C: Conn>(
     c: &mut C,
     r: &ClaimRequest,

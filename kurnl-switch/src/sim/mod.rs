@@ -26,7 +26,7 @@ use kurnl_core::types::{InterfaceName, SwitchId, VlanId};
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{PrivateKey, PublicKey};
 use russh::server::{Auth, Msg, Response, Server as _, Session};
-use russh::{Channel, ChannelId, ChannelMsg, MethodKind, MethodSet, Preferred, cipher, kex, mac};
+use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, cipher, kex, mac};
 use tokio::sync::broadcast;
 
 pub use ios::IosInterface;
@@ -364,12 +364,14 @@ impl russh::server::Server for SimServer {
     fn new_client(&mut self, _: Option<SocketAddr>) -> SimHandler {
         SimHandler {
             shared: self.shared.clone(),
+            channels: std::collections::HashMap::new(),
         }
     }
 }
 
 struct SimHandler {
     shared: Arc<Shared>,
+    channels: std::collections::HashMap<ChannelId, ChannelState>,
 }
 
 impl SimHandler {
@@ -419,10 +421,23 @@ impl russh::server::Handler for SimHandler {
         reply: russh::server::ChannelOpenHandle,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let _ = session;
         reply.accept().await;
-        let shared = self.shared.clone();
-        let handle = session.handle();
-        tokio::spawn(async move { run_channel(shared, channel, handle).await });
+        let cli: Box<dyn Cli> = match self.shared.config.vendor {
+            Vendor::Ios => Box::new(ios::IosCli::new(self.shared.clone())),
+            Vendor::Junos => Box::new(junos::JunosCli::new(self.shared.clone())),
+        };
+        self.channels.insert(
+            channel.id(),
+            ChannelState {
+                cli,
+                line: String::new(),
+                skip_lf: false,
+                paged: None,
+                hung: false,
+                _channel: channel,
+            },
+        );
         Ok(())
     }
 
@@ -445,7 +460,30 @@ impl russh::server::Handler for SimHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_success(channel)
+        session.channel_success(channel)?;
+        if let Some(st) = self.channels.get_mut(&channel) {
+            let greeting = st.cli.greeting();
+            session.data(channel, crlf(&greeting))?;
+        }
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.feed(channel, data, session).await
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
     }
 }
 
@@ -465,76 +503,71 @@ pub(crate) trait Cli: Send {
 
 const PAGE: usize = 23;
 
-async fn run_channel(
-    shared: Arc<Shared>,
-    mut channel: Channel<Msg>,
-    handle: russh::server::Handle,
-) {
-    let mut cli: Box<dyn Cli> = match shared.config.vendor {
-        Vendor::Ios => Box::new(ios::IosCli::new(shared.clone())),
-        Vendor::Junos => Box::new(junos::JunosCli::new(shared.clone())),
-    };
-    let mut line = String::new();
-    let mut skip_lf = false;
-    let mut started = false;
-    // Lines still to show behind a pager marker, and the prompt after them.
-    let mut paged: Option<(Vec<String>, String)> = None;
-    while let Some(msg) = channel.wait().await {
-        let data = match msg {
-            ChannelMsg::RequestShell { .. } if !started => {
-                started = true;
-                let g = cli.greeting();
-                if channel
-                    .data_bytes(g.replace('\n', "\r\n").into_bytes())
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            ChannelMsg::Data { data } => data,
-            ChannelMsg::Eof | ChannelMsg::Close => break,
-            _ => continue,
+/// The CLI state of one session channel. The handler runs it inline (no task per channel),
+/// so a reply costs no extra task hops; per-command latency delays that connection only.
+struct ChannelState {
+    cli: Box<dyn Cli>,
+    line: String,
+    skip_lf: bool,
+    /// Lines still to show behind a pager marker, and the prompt after them.
+    paged: Option<(Vec<String>, String)>,
+    /// A `hang_on` fault fired: never answer again.
+    hung: bool,
+    /// Keeps the channel object alive (dropping it is harmless, but explicit is clearer).
+    _channel: Channel<Msg>,
+}
+
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace('\n', "\r\n").into_bytes()
+}
+
+const ERASE: &str =
+    "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
+
+impl SimHandler {
+    /// Feeds received bytes to a channel's CLI; writes echo and replies to the session.
+    async fn feed(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        let shared = self.shared.clone();
+        let Some(st) = self.channels.get_mut(&channel) else {
+            return Ok(());
         };
+        if st.hung {
+            return Ok(());
+        }
         let mut out = String::new();
-        for &b in data.iter() {
-            if let Some((rest, prompt)) = paged.take() {
+        for &b in data {
+            if let Some((rest, prompt)) = st.paged.take() {
                 // Any key continues (q aborts).
+                out.push_str(ERASE);
                 if b == b'q' {
-                    out.push_str(&format!("\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\n{prompt}"));
+                    out.push('\n');
+                    out.push_str(&prompt);
                 } else {
-                    out.push_str("\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08");
-                    paged = page(rest, prompt, cli.more_marker(), &mut out);
+                    st.paged = page(rest, prompt, st.cli.more_marker(), &mut out);
                 }
                 continue;
             }
             match b {
                 b'\r' | b'\n' => {
-                    if b == b'\n' && skip_lf {
-                        skip_lf = false;
+                    if b == b'\n' && st.skip_lf {
+                        st.skip_lf = false;
                         continue;
                     }
-                    skip_lf = b == b'\r';
+                    st.skip_lf = b == b'\r';
                     out.push('\n');
-                    let cmd = std::mem::take(&mut line);
-                    // Echo before the (possibly slow) reply.
-                    if !out.is_empty()
-                        && channel
-                            .data_bytes(std::mem::take(&mut out).replace('\n', "\r\n").into_bytes())
-                            .await
-                            .is_err()
-                    {
-                        return;
-                    }
-                    let cmd = cmd.trim_end().to_owned();
+                    let cmd = std::mem::take(&mut st.line).trim_end().to_owned();
                     shared.commands.fetch_add(1, Ordering::Relaxed);
                     let (reject, drop_now, hang) = {
                         let mut f = lock(&shared.faults);
                         let reject =
                             !cmd.is_empty() && f.reject.iter().any(|p| cmd.contains(p.as_str()));
                         let drop_now = match f.drop_after {
-                            Some(0) | Some(1) => {
+                            Some(0 | 1) => {
                                 f.drop_after = None;
                                 true
                             }
@@ -551,31 +584,33 @@ async fn run_channel(
                         (reject, drop_now, hang)
                     };
                     if drop_now {
-                        let _ = channel.close().await;
-                        let _ = handle
-                            .disconnect(
-                                russh::Disconnect::ByApplication,
-                                "fault injected".into(),
-                                String::new(),
-                            )
-                            .await;
-                        return;
+                        session.data(channel, crlf(&out))?;
+                        session.close(channel)?;
+                        session.disconnect(
+                            russh::Disconnect::ByApplication,
+                            "fault injected",
+                            "",
+                        )?;
+                        self.channels.remove(&channel);
+                        return Ok(());
                     }
                     if hang {
-                        // Never answer; the client's deadline has to fire.
-                        std::future::pending::<()>().await;
+                        st.hung = true;
+                        break;
                     }
                     if !shared.config.latency.is_zero() {
+                        // Echo first, then the reply after the device's think time.
+                        session.data(channel, crlf(&std::mem::take(&mut out)))?;
                         tokio::time::sleep(shared.config.latency).await;
                     }
                     let step = if reject {
-                        Step::Reply(cli.injected_error(&cmd))
+                        Step::Reply(st.cli.injected_error(&cmd))
                     } else {
-                        cli.line(&cmd)
+                        st.cli.line(&cmd)
                     };
                     match step {
                         Step::Reply(text) => {
-                            if cli.paging() {
+                            if st.cli.paging() {
                                 let (body, prompt) = match text.rfind('\n') {
                                     Some(i) => (text[..i].to_owned(), text[i + 1..].to_owned()),
                                     None => (String::new(), text),
@@ -585,42 +620,35 @@ async fn run_channel(
                                 } else {
                                     body.split('\n').map(str::to_owned).collect()
                                 };
-                                paged = page(lines, prompt, cli.more_marker(), &mut out);
+                                st.paged = page(lines, prompt, st.cli.more_marker(), &mut out);
                             } else {
                                 out.push_str(&text);
                             }
                         }
                         Step::Close(text) => {
                             out.push_str(&text);
-                            let _ = channel
-                                .data_bytes(out.replace('\n', "\r\n").into_bytes())
-                                .await;
-                            let _ = channel.eof().await;
-                            let _ = channel.close().await;
-                            return;
+                            session.data(channel, crlf(&out))?;
+                            session.eof(channel)?;
+                            session.close(channel)?;
+                            self.channels.remove(&channel);
+                            return Ok(());
                         }
                     }
                 }
-                0x08 | 0x7f if line.pop().is_some() => out.push_str("\x08 \x08"),
+                0x08 | 0x7f if st.line.pop().is_some() => out.push_str("\x08 \x08"),
                 0x08 | 0x7f => {}
-                0x03 => {
-                    line.clear();
-                }
+                0x03 => st.line.clear(),
                 b if b >= 0x20 => {
-                    line.push(b as char);
+                    st.line.push(b as char);
                     out.push(b as char);
                 }
                 _ => {}
             }
         }
-        if !out.is_empty()
-            && channel
-                .data_bytes(out.replace('\n', "\r\n").into_bytes())
-                .await
-                .is_err()
-        {
-            return;
+        if !out.is_empty() {
+            session.data(channel, crlf(&out))?;
         }
+        Ok(())
     }
 }
 
