@@ -286,6 +286,15 @@ struct Progress {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Warnings of the engine and dispatcher (retries, lost leases) go to stderr;
+    // `RUST_LOG` overrides.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     ensure!(args.ports >= 1, "--ports must be at least 1");
     ensure!(args.switches >= 1, "--switches must be at least 1");
     ensure!(args.engines >= 1, "--engines must be at least 1");

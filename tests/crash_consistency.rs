@@ -167,7 +167,10 @@ async fn child(config: ChildConfig) -> anyhow::Result<()> {
         .with("junos", Arc::new(JunosDriver::new(credentials)));
     let engine_config = EngineConfig {
         worker: format!("crash-{}", std::process::id()),
-        lease: chrono::Duration::seconds(2),
+        // Generous leases and deadlines: CI machines are loaded, and an expired lease or a
+        // session deadline under load only causes repeated work.
+        lease: chrono::Duration::seconds(5),
+        max_jobs_per_claim: 20,
         backoff: Backoff {
             max_attempts: 1000,
             initial: Duration::from_millis(50),
@@ -175,7 +178,7 @@ async fn child(config: ChildConfig) -> anyhow::Result<()> {
             max: Duration::from_millis(500),
             jitter: 0.2,
         },
-        apply_timeout: Duration::from_secs(20),
+        apply_timeout: Duration::from_secs(120),
         idle_poll: Duration::from_millis(20),
         ..EngineConfig::default()
     };
@@ -549,11 +552,47 @@ async fn survives_sigkill_at_random_points() -> anyhow::Result<()> {
         proxy.refusing.store(false, Ordering::Relaxed);
     }
     let mut last = spawn_child(&world, KILLS)?;
-    let status = tokio::time::timeout(Duration::from_secs(300), last.wait()).await??;
-    let log = std::fs::read_to_string(world.config_path.with_extension(format!("run{KILLS}.log")))
-        .unwrap_or_default();
-    assert!(status.success(), "the last run failed: {status}\n{log}");
+    let log_path = world.config_path.with_extension(format!("run{KILLS}.log"));
+    let finished = tokio::time::timeout(Duration::from_secs(600), last.wait()).await;
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let Ok(status) = finished else {
+        let _ = last.start_kill();
+        panic!(
+            "the last run did not settle within 600 s: {}\n{log}",
+            diagnose(&world).await?
+        );
+    };
+    assert!(status?.success(), "the last run failed\n{log}");
     verify(&world).await
+}
+
+/// What is left to do, for a failure message.
+async fn diagnose(world: &World) -> anyhow::Result<String> {
+    let store = SqliteStore::open(&world.config.db).await?;
+    let provider = world.config.provider;
+    let mut open_jobs = Vec::new();
+    for sub in all_subscriptions(&store, provider).await? {
+        for job in store.list_jobs_of(provider, sub.id).await? {
+            if !job.status.is_terminal() {
+                open_jobs.push(format!(
+                    "{} {:?} attempts {} error {:?}",
+                    job.id, job.status, job.attempts, job.last_error
+                ));
+            }
+        }
+    }
+    let query = EventQuery {
+        provider_id: provider,
+        since: None,
+        status: Some(DeliveryStatus::Pending),
+        limit: 100_000,
+    };
+    let pending = store.list_events(&query).await?.len();
+    Ok(format!(
+        "{} unfinished jobs (first: {:?}), {pending} undelivered events",
+        open_jobs.len(),
+        open_jobs.first()
+    ))
 }
 
 async fn verify(world: &World) -> anyhow::Result<()> {

@@ -373,3 +373,28 @@ async fn sessions_are_reused_unless_disabled() {
         assert_eq!(sim.logins(), logins + 1, "{vendor:?}: new pin, new session");
     }
 }
+
+#[tokio::test]
+async fn long_sessions_do_not_stall() {
+    // Hundreds of lines in one session (the simulator once stalled after 100 messages).
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |c| *c = c.clone().with_interface_count(40)).await;
+        let d = driver(&sim, vendor, options());
+        let switch = sim.switch_record("x");
+        let changes: Vec<PortChange> = sim
+            .interfaces()
+            .iter()
+            .enumerate()
+            .map(|(n, i)| change(i, switch_suite::provisioned(n as u16)))
+            .collect();
+        let r = d.apply(&switch, &changes).await.expect("apply");
+        assert!(r.iter().all(|r| r.outcome.is_ok()), "{vendor:?}: {r:?}");
+        for (n, i) in sim.interfaces().iter().enumerate() {
+            assert_eq!(
+                sim.port(i.as_str()),
+                Some(switch_suite::provisioned(n as u16)),
+                "{vendor:?}"
+            );
+        }
+    }
+}

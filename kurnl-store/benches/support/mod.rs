@@ -91,11 +91,22 @@ pub async fn fleet(store: &dyn Store, switches: usize, ports: u32) -> Fleet {
 /// Queues `count` due jobs round-robin over the fleet's ports (untimed set-up).
 pub async fn enqueue(store: &dyn Store, fleet: &Fleet, count: u64) {
     let t = bench_time();
-    let ports: Vec<(usize, PortRef)> = fleet
+    // Interleaved over the switches (job i on switch i mod 20), as a queue fed by many
+    // buildings is: consecutive jobs do not all wait for the same switch's single session.
+    let most = fleet
         .worlds
         .iter()
-        .enumerate()
-        .flat_map(|(w, world)| world.ports.iter().map(move |p| (w, *p)))
+        .map(|w| w.ports.len())
+        .max()
+        .unwrap_or(0);
+    let ports: Vec<(usize, PortRef)> = (0..most)
+        .flat_map(|p| {
+            fleet
+                .worlds
+                .iter()
+                .enumerate()
+                .filter_map(move |(w, world)| Some((w, *world.ports.get(p)?)))
+        })
         .collect();
     let mut n = 0;
     while n < count {
@@ -104,7 +115,10 @@ pub async fn enqueue(store: &dyn Store, fleet: &Fleet, count: u64) {
         let subscription = fixtures::subscription(&fleet.worlds[0], None, t);
         for i in 0..chunk {
             let (w, port) = ports[((n + i) as usize) % ports.len()];
+            // One subscription per job, as in real traffic: the per-subscription event
+            // sequence is then no hot row that every finishing worker queues on.
             let mut sub = subscription.clone();
+            sub.id = kurnl_core::types::SubscriptionId::new_random();
             sub.provider_id = fleet.worlds[w].provider;
             let job: Job = fixtures::job(&sub, port, t, t);
             writes.jobs.push(job);

@@ -29,7 +29,8 @@ pub(crate) async fn create_batch<C: Conn>(
 ) -> StoreResult<()> {
     if C::DIALECT == Dialect::Postgres {
         let key = advisory_key(if b.sandbox { b"bs" } else { b"bl" }, b.provider_id.0);
-        c.execute("SELECT pg_advisory_xact_lock($1)", args![key]).await?;
+        c.execute("SELECT pg_advisory_xact_lock($1)", args![key])
+            .await?;
     }
     c.execute(
         "INSERT INTO batches (id, provider_id, sandbox, created_at) VALUES ($1, $2, $3, $4)",

@@ -32,10 +32,13 @@ const HAS_CAPACITY: &str = "(SELECT count(DISTINCT l.lease) FROM jobs l WHERE l.
      AND l.status = 'in_progress') < COALESCE((SELECT CASE WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END \
      FROM switches s WHERE s.id = j.switch_id), 1)";
 
-/// How many candidate heads a PostgreSQL claim looks at before giving up for this round.
+/// How many candidate heads (in queue order) a PostgreSQL claim may look at before giving
+/// up for this round. The scan is lazy and stops at the first switch it can lock, so this
+/// only bounds the bad case: a queue whose oldest jobs all sit on switches that are busy
+/// (a bulk import for one building queues hundreds of jobs on one switch back to back).
 /// Limits are literals, not parameters: with `LIMIT $n` PostgreSQL's generic plan cannot
 /// count on stopping early and may sort every pending job.
-const PG_CANDIDATES: i64 = 64;
+const PG_CANDIDATES: i64 = 1024;
 
 /// Most jobs one claim takes, whatever `max_jobs` asks (one switch has no more ports).
 const MAX_CLAIM: u32 = 1024;
@@ -108,7 +111,8 @@ async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<Cl
     // claim is simply lost and the job pending again (its worker's finish then gets
     // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
     // flushing its commit flushes the claim before it.
-    c.execute("SET LOCAL synchronous_commit = off", Vec::new()).await?;
+    c.execute("SET LOCAL synchronous_commit = off", Vec::new())
+        .await?;
     // The candidates come out of the inner query in queue order and the volatile lock call
     // cannot be pushed into it, so locks are tried one candidate at a time and the outer
     // `LIMIT 1` stops at the first switch this worker could lock.
@@ -130,9 +134,15 @@ async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<Cl
          ORDER BY j.created_at, j.seq LIMIT {max} FOR UPDATE OF j SKIP LOCKED) pick \
          WHERE u.seq = pick.seq RETURNING u.seq, {cols}",
         max = r.max_jobs.min(MAX_CLAIM),
-        cols = JOB_COLUMNS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ")
+        cols = JOB_COLUMNS
+            .split(", ")
+            .map(|col| format!("u.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    let rows: Vec<SeqJobRow> = c.fetch_all(&sql, args![switch.id, r.now, lease.0, expires_at]).await?;
+    let rows: Vec<SeqJobRow> = c
+        .fetch_all(&sql, args![switch.id, r.now, lease.0, expires_at])
+        .await?;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -142,7 +152,12 @@ async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<Cl
         .collect::<StoreResult<Vec<(Job, i64)>>>()?;
     jobs.sort_by_key(|(job, seq)| (job.created_at, *seq));
     let jobs = jobs.into_iter().map(|(job, _)| job).collect();
-    Ok(Some(ClaimedJobs { lease, switch_id: switch.id.into(), expires_at, jobs }))
+    Ok(Some(ClaimedJobs {
+        lease,
+        switch_id: switch.id.into(),
+        expires_at,
+        jobs,
+    }))
 }
 
 /// A job row with its queue position.

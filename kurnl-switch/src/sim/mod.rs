@@ -422,20 +422,23 @@ impl russh::server::Handler for SimHandler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let _ = session;
+        // Input arrives through `Handler::data`; the channel object is not read, and dropping
+        // it is what keeps russh from queueing (and blocking on) a copy of every message.
+        let id = channel.id();
+        drop(channel);
         reply.accept().await;
         let cli: Box<dyn Cli> = match self.shared.config.vendor {
             Vendor::Ios => Box::new(ios::IosCli::new(self.shared.clone())),
             Vendor::Junos => Box::new(junos::JunosCli::new(self.shared.clone())),
         };
         self.channels.insert(
-            channel.id(),
+            id,
             ChannelState {
                 cli,
                 line: String::new(),
                 skip_lf: false,
                 paged: None,
                 hung: false,
-                _channel: channel,
             },
         );
         Ok(())
@@ -513,8 +516,6 @@ struct ChannelState {
     paged: Option<(Vec<String>, String)>,
     /// A `hang_on` fault fired: never answer again.
     hung: bool,
-    /// Keeps the channel object alive (dropping it is harmless, but explicit is clearer).
-    _channel: Channel<Msg>,
 }
 
 fn crlf(text: &str) -> Vec<u8> {
