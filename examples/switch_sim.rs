@@ -1,7 +1,7 @@
 //! Runs the SSH switch simulator until Ctrl-C.
 //!
 //! ```text
-//! cargo run -p kurnl-switch --features sim --example switch_sim -- --vendor ios --listen 127.0.0.1:2222
+//! cargo run --example switch_sim -- --vendor ios --listen 127.0.0.1:2222
 //! ```
 //!
 //! Options: `--vendor ios|junos`, `--listen ADDR`, `--user U`, `--password P`,

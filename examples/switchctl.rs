@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! # read
-//! KURNL_SWITCH_PASSWORD=kurnl-sim-pw cargo run -p kurnl-switch --example switchctl -- \
+//! KURNL_SWITCH_PASSWORD=kurnl-sim-pw cargo run --example switchctl -- \
 //!     --host 127.0.0.1 --port 2222 --user kurnl --vendor ios --host-key SHA256:... \
 //!     read --interface GigabitEthernet1/0/1
 //! # apply: VLAN 100, 50 Mb/s up, 100 Mb/s down, one MAC
