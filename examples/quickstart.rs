@@ -64,7 +64,9 @@ impl Demo {
         for line in self.sim.running_config(self.interface.as_str()) {
             println!("   | {line}");
         }
-        for event in &self.receiver.received()[seen.min(got)..] {
+        // Deliveries run concurrently, so arrival order may differ from event order; the
+        // `sequence` field gives the order per subscription.
+        for event in by_sequence(self.receiver.received()[seen.min(got)..].to_vec()) {
             println!("   verified webhook {event}");
         }
         ensure!(
@@ -84,6 +86,12 @@ impl Demo {
         );
         Ok(())
     }
+}
+
+/// Events ordered by their per-subscription `sequence`.
+fn by_sequence(mut events: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    events.sort_by_key(|e| e["sequence"].as_i64().unwrap_or(i64::MAX));
+    events
 }
 
 fn version(
@@ -271,9 +279,7 @@ async fn main() -> anyhow::Result<()> {
     demo.step("cancelled", 2, PortConfig::captive(switch.captive_vlan))
         .await?;
 
-    let names: Vec<String> = demo
-        .receiver
-        .received()
+    let names: Vec<String> = by_sequence(demo.receiver.received())
         .iter()
         .map(|e| e["event"].as_str().unwrap_or("?").to_owned())
         .collect();

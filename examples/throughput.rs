@@ -129,7 +129,10 @@ struct Args {
     /// Providers submitting in parallel (each may have 3 batches in progress).
     #[arg(long, default_value_t = 8)]
     providers: usize,
-    /// Claims in flight per engine (`EngineConfig::concurrency`).
+    /// Claims in flight per engine (`EngineConfig::concurrency`). 8 suits the default
+    /// zero-latency simulator on 2 cores (more only adds store contention); with
+    /// `--latency-ms` raise it (about 64 at 20 ms), since one claim's session runs its
+    /// commands one after another.
     #[arg(long, default_value_t = 8)]
     claims: usize,
     /// Jobs of one switch per claim / SSH session (`EngineConfig::max_jobs_per_claim`).
