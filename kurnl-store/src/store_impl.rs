@@ -166,7 +166,8 @@ macro_rules! impl_store {
                 read_tx!(self, subscribers::list_subscribers, query)
             }
             async fn commit(&self, writes: WriteSet) -> Result<(), StoreError> {
-                self.commit_writes(writes).await
+                self.commit_writes(GroupedWrite::Commit(Box::new(writes)))
+                    .await
             }
             async fn get_subscription(
                 &self,
@@ -226,7 +227,8 @@ macro_rules! impl_store {
                 lease: LeaseToken,
                 until: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                write_tx!(self, queue::heartbeat, lease, until)
+                self.commit_writes(GroupedWrite::Heartbeat { lease, until })
+                    .await
             }
             async fn finish_jobs(
                 &self,
@@ -234,7 +236,12 @@ macro_rules! impl_store {
                 outcomes: Vec<JobOutcome>,
                 now: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                write_tx!(self, queue::finish_jobs, lease, outcomes, now)
+                self.commit_writes(GroupedWrite::FinishJobs {
+                    lease,
+                    outcomes,
+                    now,
+                })
+                .await
             }
             async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
                 write_tx!(self, queue::reap_expired_leases, now)
@@ -247,7 +254,9 @@ macro_rules! impl_store {
                 event: EventId,
                 record: &DeliveryRecord,
             ) -> Result<(), StoreError> {
-                write_tx!(self, outbox::record_delivery, event, record)
+                let record = record.clone();
+                self.commit_writes(GroupedWrite::RecordDelivery { event, record })
+                    .await
             }
             async fn get_event(
                 &self,
@@ -293,7 +302,13 @@ macro_rules! impl_store {
                 index: u32,
                 outcome: &EntryOutcome,
             ) -> Result<(), StoreError> {
-                write_tx!(self, batches::record_batch_entry, batch, index, outcome)
+                let outcome = outcome.clone();
+                self.commit_writes(GroupedWrite::RecordBatchEntry {
+                    batch,
+                    index,
+                    outcome,
+                })
+                .await
             }
             async fn get_batch(
                 &self,
@@ -329,6 +344,7 @@ macro_rules! store_imports {
             ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,
             ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
         };
+        use $crate::ops::grouped::GroupedWrite;
         use $crate::ops::{batches, inventory, outbox, queue, subscribers, subscriptions};
         use $crate::store_impl::{impl_store, read, read_tx, write_tx};
     };

@@ -9,7 +9,7 @@ use sqlx::{Connection as _, Executor as _, Postgres, Transaction};
 use std::str::FromStr;
 
 use crate::error::map_pg;
-use crate::ops::commit;
+use crate::ops::grouped;
 
 crate::store_impl::store_imports!();
 
@@ -178,8 +178,8 @@ impl PgStore {
         self.pool.begin().await.map_err(map_pg)
     }
 
-    async fn commit_writes(&self, writes: WriteSet) -> Result<(), StoreError> {
-        write_tx!(self, commit::commit, writes)
+    async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
+        write_tx!(self, grouped::apply, writes)
     }
 }
 

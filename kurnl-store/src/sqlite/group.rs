@@ -1,4 +1,6 @@
-//! Group commit for [`Store::commit`](kurnl_core::ports::Store::commit) on SQLite.
+//! Group commit on SQLite for [`Store::commit`](kurnl_core::ports::Store::commit) and the
+//! other unit-returning hot writes (finishing jobs, heartbeats, delivery records, batch
+//! entries): see [`GroupedWrite`].
 //!
 //! With `synchronous=FULL` every SQLite transaction ends with an fsync of the WAL, which costs
 //! milliseconds on real disks and caps a single writer at a few hundred commits per second.
@@ -21,8 +23,8 @@ use sqlx::{Connection as _, Executor as _};
 use tokio::sync::oneshot;
 
 use crate::error::map_sqlite;
-use crate::ops::commit;
-use kurnl_core::ports::{StoreError, WriteSet};
+use crate::ops::grouped::{self, GroupedWrite};
+use kurnl_core::ports::StoreError;
 
 /// Most write sets one transaction takes, so that a long queue does not make one huge
 /// transaction (and one long wait for its first caller).
@@ -30,7 +32,7 @@ const MAX_BATCH: usize = 256;
 
 struct Pending {
     id: u64,
-    writes: WriteSet,
+    writes: GroupedWrite,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -66,7 +68,7 @@ impl GroupCommit {
     pub(crate) async fn commit(
         &self,
         writer: &SqlitePool,
-        writes: WriteSet,
+        writes: GroupedWrite,
     ) -> Result<(), StoreError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (reply, mut done) = oneshot::channel();
@@ -123,7 +125,7 @@ async fn run_batch(mut conn: PoolConnection<sqlx::Sqlite>, batch: Vec<Pending>) 
                 "RELEASE kurnl_write; SAVEPOINT kurnl_write"
             };
             tx.execute(savepoint).await.map_err(map_sqlite)?;
-            match commit::commit(&mut *tx, pending.writes).await {
+            match grouped::apply(&mut *tx, pending.writes).await {
                 Ok(()) => results.push(Ok(())),
                 Err(err) => {
                     tx.execute("ROLLBACK TO kurnl_write")

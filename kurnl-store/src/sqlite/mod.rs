@@ -197,7 +197,7 @@ impl SqliteStore {
     }
 
     /// Group commit: see [`group`].
-    async fn commit_writes(&self, writes: WriteSet) -> Result<(), StoreError> {
+    async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
         self.group.commit(&self.writer, writes).await
     }
 }

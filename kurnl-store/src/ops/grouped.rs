@@ -1,0 +1,60 @@
+//! Writes that return nothing but success or a conflict, so that the SQLite backend can commit
+//! many of them in one transaction (one fsync) while each keeps its own outcome.
+
+use chrono::{DateTime, Utc};
+use kurnl_core::model::EntryOutcome;
+use kurnl_core::ports::{DeliveryRecord, JobOutcome, WriteSet};
+use kurnl_core::types::{BatchId, EventId, LeaseToken};
+
+use crate::conn::Conn;
+use crate::error::StoreResult;
+
+/// One unit-returning write of the `Store` port, with owned arguments.
+#[derive(Debug)]
+pub(crate) enum GroupedWrite {
+    /// `Store::commit`.
+    Commit(Box<WriteSet>),
+    /// `Store::finish_jobs`.
+    FinishJobs {
+        lease: LeaseToken,
+        outcomes: Vec<JobOutcome>,
+        now: DateTime<Utc>,
+    },
+    /// `Store::heartbeat`.
+    Heartbeat {
+        lease: LeaseToken,
+        until: DateTime<Utc>,
+    },
+    /// `Store::record_delivery`.
+    RecordDelivery {
+        event: EventId,
+        record: DeliveryRecord,
+    },
+    /// `Store::record_batch_entry`.
+    RecordBatchEntry {
+        batch: BatchId,
+        index: u32,
+        outcome: EntryOutcome,
+    },
+}
+
+/// Runs one grouped write in the connection or transaction given.
+pub(crate) async fn apply<C: Conn>(c: &mut C, write: GroupedWrite) -> StoreResult<()> {
+    match write {
+        GroupedWrite::Commit(writes) => super::commit::commit(c, *writes).await,
+        GroupedWrite::FinishJobs {
+            lease,
+            outcomes,
+            now,
+        } => super::queue::finish_jobs(c, lease, outcomes, now).await,
+        GroupedWrite::Heartbeat { lease, until } => super::queue::heartbeat(c, lease, until).await,
+        GroupedWrite::RecordDelivery { event, record } => {
+            super::outbox::record_delivery(c, event, &record).await
+        }
+        GroupedWrite::RecordBatchEntry {
+            batch,
+            index,
+            outcome,
+        } => super::batches::record_batch_entry(c, batch, index, &outcome).await,
+    }
+}
