@@ -126,7 +126,7 @@ pub enum TransitionError {
         /// The command's verb.
         verb: &'static str,
     },
-    /// Create on an existing subscription, or any other command before creation.
+    /// A command other than create before the subscription exists.
     #[error("Subscription does not exist; cannot {verb}")]
     NoSubscription {
         /// The command's verb.

@@ -64,7 +64,7 @@ pub(crate) fn target(
 
 fn contact(f: &mut Fields, name: &str, input: Option<&ContactInput>) -> Option<ContactDetail> {
     let Some(c) = input else {
-        f.required::<()>(&["subscriber", name], None, |_| Ok(()));
+        f.missing(&["subscriber", name]);
         return None;
     };
     let firstname = f.required(
@@ -103,7 +103,7 @@ fn contact(f: &mut Fields, name: &str, input: Option<&ContactInput>) -> Option<C
 
 fn address(f: &mut Fields, input: Option<&AddressInput>) -> Option<Address> {
     let Some(a) = input else {
-        f.required::<()>(&["subscriber", "invoice_address"], None, |_| Ok(()));
+        f.missing(&["subscriber", "invoice_address"]);
         return None;
     };
     let mut req = |field: &str, v: &Option<String>| {
@@ -171,7 +171,7 @@ impl Service {
             req.unit_id.as_deref(),
         );
         let Some(s) = req.subscriber.as_ref() else {
-            f.required::<()>(&["subscriber"], None, |_| Ok(()));
+            f.missing(&["subscriber"]);
             f.finish()?;
             unreachable_validated()?
         };

@@ -41,6 +41,12 @@ impl Fields {
         self.errors.push(err.at(loc));
     }
 
+    /// Records a required field (or object) that was not given.
+    pub(crate) fn missing(&mut self, path: &[&str]) {
+        let loc = self.loc(path);
+        self.errors.push(FieldError::missing(loc));
+    }
+
     /// A required value: missing or invalid records an error and yields `None`.
     pub(crate) fn required<T>(
         &mut self,
@@ -50,7 +56,7 @@ impl Fields {
     ) -> Option<T> {
         match raw {
             None => {
-                self.errors.push(FieldError::missing(self.loc(path)));
+                self.missing(path);
                 None
             }
             Some(v) => self.check(path, parse(v)),
