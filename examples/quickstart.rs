@@ -17,7 +17,7 @@ use anyhow::{Context, ensure};
 use chrono::{Duration, Utc};
 use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
 use kurnl::model::{Location, Plan, PlanVersion, Port, PortConfig, PortRef, WebhookEndpoint};
-use kurnl::ports::{DriverRegistry, RandomIds, Store, SystemClock};
+use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::service::{ChangePlanRequest, NewProvider, ProvisionRequest, Service};
 use kurnl::store::SqliteStore;
 use kurnl::switch::IosDriver;
@@ -190,7 +190,7 @@ async fn main() -> anyhow::Result<()> {
         Arc::clone(&store),
         DriverRegistry::new().with("ios", Arc::new(IosDriver::new(Arc::new(sim.credentials())))),
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
+        Arc::new(TimeOrderedIds),
         EngineConfig::default(),
     );
     let sink = Arc::new(HttpEventSink::new()?);

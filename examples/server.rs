@@ -17,7 +17,7 @@ use anyhow::Context;
 use clap::Parser;
 use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
 use kurnl::inventory::Inventory;
-use kurnl::ports::{DriverRegistry, RandomIds, Store, SystemClock};
+use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::service::Service;
 use kurnl::store::SqliteStore;
 use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
@@ -143,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
         Arc::clone(&store),
         drivers,
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
+        Arc::new(TimeOrderedIds),
         EngineConfig::default(),
     );
     let dispatcher = OutboxDispatcher::new(

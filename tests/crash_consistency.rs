@@ -30,7 +30,9 @@ use kurnl::model::{
     BillingMode, DeliveryStatus, JobStatus, Location, Plan, PlanVersion, Port, PortRef,
     WebhookEndpoint,
 };
-use kurnl::ports::{DriverRegistry, EventQuery, RandomIds, Store, SubscriberQuery, SystemClock};
+use kurnl::ports::{
+    DriverRegistry, EventQuery, Store, SubscriberQuery, SystemClock, TimeOrderedIds,
+};
 use kurnl::service::{Caller, ChangePlanRequest, NewProvider, ProvisionRequest, Service};
 use kurnl::store::SqliteStore;
 use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
@@ -186,7 +188,7 @@ async fn child(config: ChildConfig) -> anyhow::Result<()> {
         Arc::clone(&store),
         drivers,
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
+        Arc::new(TimeOrderedIds),
         engine_config,
     );
     let policy = DeliveryPolicy {

@@ -60,7 +60,8 @@ fn sqlite(c: &mut Criterion) {
                         .filename(&path)
                         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                         .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-                        .busy_timeout(Duration::from_secs(5)),
+                        .busy_timeout(Duration::from_secs(5))
+                        .pragma("temp_store", "memory"),
                 ),
         )
         .expect("plain pool");

@@ -7,7 +7,7 @@ mod store;
 mod store_types;
 mod switch;
 
-pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use clock::{Clock, IdGenerator, RandomIds, SystemClock, TimeOrderedIds};
 pub use hasher::{Argon2Hasher, PasswordHasher};
 pub use sink::{EventSink, SinkOutcome, SinkReport};
 pub use store::{Store, default_lease};

@@ -1,5 +1,8 @@
 //! Bulk provisioning: batches of up to 100 CKO-04 entries with per-entry results.
 
+use futures::StreamExt as _;
+
+use super::bulk_waves;
 use super::fields::{Fields, uuid};
 use super::requests::{BulkRequest, ProvisionRequest};
 use super::responses::{BatchAccepted, BatchResultView, BatchStatusView};
@@ -89,38 +92,72 @@ impl Service {
         Ok(processed)
     }
 
+    /// Runs the batch's unprocessed entries, wave after wave (see [`bulk_waves`]), the entries
+    /// of one wave concurrently, and records each entry's outcome. A store failure stops the
+    /// batch after the entries already running have finished; the rest stay unprocessed for
+    /// [`Service::resume_batches`].
     async fn process_batch(&self, batch: &Batch) -> Result<usize> {
         let caller = Caller {
             provider_id: batch.provider_id,
             sandbox: batch.sandbox,
         };
+        let todo: Vec<&BatchEntry> = batch
+            .entries
+            .iter()
+            .filter(|e| e.outcome.is_none())
+            .collect();
+        let requests: Vec<&serde_json::Value> = todo.iter().map(|e| &e.request).collect();
         let mut processed = 0;
-        for entry in batch.entries.iter().filter(|e| e.outcome.is_none()) {
-            let outcome = match serde_json::from_value::<ProvisionRequest>(entry.request.clone()) {
-                Err(e) => EntryOutcome::Failed {
-                    error: format!("invalid entry: {e}"),
-                },
-                Ok(request) => match self.provider_initiated(&caller, request).await {
-                    Ok(r) => EntryOutcome::Created {
-                        subscription_id: r.subscription_id,
-                        subscriber_id: r.subscriber_id,
-                        job_id: r.job_id,
-                    },
-                    Err(Error::Conflict(_)) => EntryOutcome::Failed {
-                        error: DUPLICATE_SUBSCRIPTION.into(),
-                    },
-                    Err(e @ (Error::Store(_) | Error::Internal(_))) => return Err(e),
-                    Err(e) => EntryOutcome::Failed {
-                        error: entry_error(&e),
-                    },
-                },
-            };
-            self.store
-                .record_batch_entry(batch.id, entry.index, &outcome)
-                .await?;
-            processed += 1;
+        for wave in bulk_waves::waves(&requests) {
+            let results: Vec<Result<()>> = futures::stream::iter(wave)
+                .map(|i| self.process_entry(&caller, batch, todo[i]))
+                .buffer_unordered(self.config.bulk_concurrency.max(1))
+                .collect()
+                .await;
+            let mut failure = None;
+            for result in results {
+                match result {
+                    Ok(()) => processed += 1,
+                    Err(e) => failure = failure.or(Some(e)),
+                }
+            }
+            if let Some(e) = failure {
+                return Err(e);
+            }
         }
         Ok(processed)
+    }
+
+    /// Runs one entry through the CKO-04 path and records its outcome.
+    async fn process_entry(
+        &self,
+        caller: &Caller,
+        batch: &Batch,
+        entry: &BatchEntry,
+    ) -> Result<()> {
+        let outcome = match serde_json::from_value::<ProvisionRequest>(entry.request.clone()) {
+            Err(e) => EntryOutcome::Failed {
+                error: format!("invalid entry: {e}"),
+            },
+            Ok(request) => match self.provider_initiated(caller, request).await {
+                Ok(r) => EntryOutcome::Created {
+                    subscription_id: r.subscription_id,
+                    subscriber_id: r.subscriber_id,
+                    job_id: r.job_id,
+                },
+                Err(Error::Conflict(_)) => EntryOutcome::Failed {
+                    error: DUPLICATE_SUBSCRIPTION.into(),
+                },
+                Err(e @ (Error::Store(_) | Error::Internal(_))) => return Err(e),
+                Err(e) => EntryOutcome::Failed {
+                    error: entry_error(&e),
+                },
+            },
+        };
+        self.store
+            .record_batch_entry(batch.id, entry.index, &outcome)
+            .await?;
+        Ok(())
     }
 
     /// `GET /partner/provisioning/bulk/{batch_id}`.

@@ -8,6 +8,7 @@
 mod auth;
 mod build;
 mod bulk;
+mod bulk_waves;
 mod checkout;
 mod create;
 mod fields;
@@ -50,6 +51,10 @@ pub struct ServiceConfig {
     pub max_batches_in_progress: u32,
     /// How long batch results are kept (48 h).
     pub batch_retention: chrono::Duration,
+    /// Entries of one bulk batch processed at once (100). Entries that share an email,
+    /// location hash or external subscription id still run in batch order; the others run
+    /// concurrently so that their writes share the store's commits.
+    pub bulk_concurrency: usize,
 }
 
 impl Default for ServiceConfig {
@@ -58,6 +63,7 @@ impl Default for ServiceConfig {
             max_batch_entries: 100,
             max_batches_in_progress: 3,
             batch_retention: chrono::Duration::hours(48),
+            bulk_concurrency: 100,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{
     BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit,
     WebhookEndpoint,
 };
-use crate::ports::{Argon2Hasher, DriverRegistry, RandomIds, Store};
+use crate::ports::{Argon2Hasher, DriverRegistry, Store, TimeOrderedIds};
 use crate::service::{
     AddressInput, Caller, CheckoutRequest, CheckoutSubscriberInput, ContactInput, NewProvider,
     ProvisionRequest, Service,
@@ -169,7 +169,7 @@ impl Fixture {
             Arc::clone(&store),
             drivers,
             clock.clone(),
-            Arc::new(RandomIds),
+            Arc::new(TimeOrderedIds),
             config,
         );
         let sink = Arc::new(RecordingEventSink::new());

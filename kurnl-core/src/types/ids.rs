@@ -12,6 +12,10 @@ macro_rules! uuid_id {
             pub fn new_random() -> Self {
                 Self(uuid::Uuid::new_v4())
             }
+            /// A fresh time-ordered (v7) id: see [`TimeOrderedIds`](crate::ports::TimeOrderedIds).
+            pub fn new_time_ordered() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
             /// The underlying UUID.
             pub fn as_uuid(&self) -> uuid::Uuid {
                 self.0

@@ -118,7 +118,7 @@ pub async fn enqueue(store: &dyn Store, fleet: &Fleet, count: u64) {
             // One subscription per job, as in real traffic: the per-subscription event
             // sequence is then no hot row that every finishing worker queues on.
             let mut sub = subscription.clone();
-            sub.id = kurnl_core::types::SubscriptionId::new_random();
+            sub.id = kurnl_core::types::SubscriptionId::new_time_ordered();
             sub.provider_id = fleet.worlds[w].provider;
             let job: Job = fixtures::job(&sub, port, t, t);
             writes.jobs.push(job);
@@ -156,7 +156,7 @@ pub async fn drain(store: Arc<dyn Store>, total: u64, workers: usize, max_jobs: 
                         job_id: job.id,
                         result: JobResult::Completed {
                             events: vec![NewEvent {
-                                id: EventId::new_random(),
+                                id: EventId::new_time_ordered(),
                                 provider_id: job.provider_id,
                                 sandbox: false,
                                 data: EventData::ProvisioningCompleted {

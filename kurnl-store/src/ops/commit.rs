@@ -10,12 +10,47 @@ use std::collections::BTreeMap;
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::subscribers::insert_subscriber;
+use crate::ops::statements::Statements;
+use crate::ops::subscribers::{INSERT_SUBSCRIBER, insert_subscriber, subscriber_args};
 use crate::rows::*;
 use kurnl_core::model::{DeliveryStatus, Job, NewEvent, Subscription};
 use kurnl_core::ports::{ConflictKind, StoreError, SubscriptionUpdate, WriteSet};
 
 pub(crate) async fn commit<C: Conn>(c: &mut C, writes: WriteSet) -> StoreResult<()> {
+    commit_after(c, writes, None).await
+}
+
+/// [`commit`], preceded by `prefix` (e.g. the group commit's savepoint). On SQLite a write set
+/// without a subscription update (whose row count must be checked) goes as one call: see
+/// [`Statements`].
+pub(crate) async fn commit_after<C: Conn>(
+    c: &mut C,
+    writes: WriteSet,
+    prefix: Option<&str>,
+) -> StoreResult<()> {
+    if C::DIALECT == Dialect::Sqlite && writes.subscription_update.is_none() {
+        let mut s = Statements::default();
+        if let Some(prefix) = prefix {
+            s.push(prefix, Vec::new());
+        }
+        if let Some(subscriber) = &writes.new_subscriber {
+            s.push(INSERT_SUBSCRIBER, subscriber_args(subscriber)?);
+        }
+        if let Some(new) = &writes.new_subscription {
+            s.push(INSERT_SUBSCRIPTION, subscription_args(new));
+        }
+        for job in &writes.jobs {
+            s.push(INSERT_JOB, job_args(job)?);
+        }
+        for e in &writes.events {
+            s.push(INSERT_EVENT_SQLITE, event_args_sqlite(e)?);
+        }
+        s.run(c).await?;
+        return Ok(());
+    }
+    if let Some(prefix) = prefix {
+        c.execute(prefix, Vec::new()).await?;
+    }
     if let Some(subscriber) = &writes.new_subscriber {
         insert_subscriber(c, subscriber).await?;
     }
@@ -57,15 +92,13 @@ fn subscription_args(s: &Subscription) -> Vec<Arg> {
     ]
 }
 
+const INSERT_SUBSCRIPTION: &str = "INSERT INTO subscriptions (id, provider_id, sandbox, subscriber_id, \
+     plan_version_id, status, delivery_mode, location_hash, unit_id, port_switch_id, port_number, mac, \
+     external_subscription_id, idempotency_key, request_fingerprint, initial_job_id, revision, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+
 async fn insert_subscription<C: Conn>(c: &mut C, s: &Subscription) -> StoreResult<()> {
-    c.execute(
-        "INSERT INTO subscriptions (id, provider_id, sandbox, subscriber_id, plan_version_id, status, \
-         delivery_mode, location_hash, unit_id, port_switch_id, port_number, mac, external_subscription_id, \
-         idempotency_key, request_fingerprint, initial_job_id, revision, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-        subscription_args(s),
-    )
-    .await?;
+    c.execute(INSERT_SUBSCRIPTION, subscription_args(s)).await?;
     Ok(())
 }
 
@@ -99,7 +132,11 @@ async fn update_subscription<C: Conn>(c: &mut C, u: &SubscriptionUpdate) -> Stor
     })
 }
 
-pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
+const INSERT_JOB: &str = "INSERT INTO jobs (id, provider_id, subscription_id, sandbox, action, switch_id, \
+     port_number, interface, desired, status, attempts, run_at, lease, lease_expires_at, last_error, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+fn job_args(j: &Job) -> StoreResult<Vec<Arg>> {
     let mut a = args![
         j.id.0,
         j.provider_id.0,
@@ -121,13 +158,11 @@ pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
         j.created_at,
         j.updated_at,
     ]);
-    c.execute(
-        "INSERT INTO jobs (id, provider_id, subscription_id, sandbox, action, switch_id, port_number, interface, \
-         desired, status, attempts, run_at, lease, lease_expires_at, last_error, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        a,
-    )
-    .await?;
+    Ok(a)
+}
+
+pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
+    c.execute(INSERT_JOB, job_args(j)?).await?;
     Ok(())
 }
 
@@ -206,7 +241,11 @@ pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> St
 }
 
 /// Inserts one event with one more than the subscription's highest sequence (SQLite).
-async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent) -> StoreResult<()> {
+const INSERT_EVENT_SQLITE: &str = "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, \
+     sequence, created_at, status, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, \
+     (SELECT COALESCE(max(sequence), 0) + 1 FROM events WHERE subscription_id = $4), $6, $7, $8, $6)";
+
+fn event_args_sqlite(e: &NewEvent) -> StoreResult<Vec<Arg>> {
     let mut a = args![
         e.id.0,
         e.provider_id.0,
@@ -219,12 +258,11 @@ async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent) -> StoreResult<()> {
         delivery_status_str(DeliveryStatus::Pending),
         0_i64
     ]);
-    c.execute(
-        "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
-         attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(max(sequence), 0) + 1 \
-         FROM events WHERE subscription_id = $4), $6, $7, $8, $6)",
-        a,
-    )
-    .await?;
+    Ok(a)
+}
+
+async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent) -> StoreResult<()> {
+    c.execute(INSERT_EVENT_SQLITE, event_args_sqlite(e)?)
+        .await?;
     Ok(())
 }

@@ -38,9 +38,25 @@ pub(crate) enum GroupedWrite {
     },
 }
 
-/// Runs one grouped write in the connection or transaction given.
-pub(crate) async fn apply<C: Conn>(c: &mut C, write: GroupedWrite) -> StoreResult<()> {
+/// Runs `prefix` if any (the SQLite group commit's savepoint statements), then one grouped
+/// write, in the connection or transaction given. A commit takes the prefix into its own round
+/// trip.
+pub(crate) async fn apply<C: Conn>(
+    c: &mut C,
+    prefix: Option<&str>,
+    write: GroupedWrite,
+) -> StoreResult<()> {
+    let write = match write {
+        GroupedWrite::Commit(writes) => {
+            return super::commit::commit_after(c, *writes, prefix).await;
+        }
+        other => other,
+    };
+    if let Some(prefix) = prefix {
+        c.execute(prefix, Vec::new()).await?;
+    }
     match write {
+        // A commit returned above; kept for exhaustiveness.
         GroupedWrite::Commit(writes) => super::commit::commit(c, *writes).await,
         GroupedWrite::FinishJobs {
             lease,

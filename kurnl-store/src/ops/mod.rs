@@ -8,5 +8,6 @@ pub(crate) mod grouped;
 pub(crate) mod inventory;
 pub(crate) mod outbox;
 pub(crate) mod queue;
+pub(crate) mod statements;
 pub(crate) mod subscribers;
 pub(crate) mod subscriptions;

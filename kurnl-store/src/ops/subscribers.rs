@@ -8,7 +8,7 @@ use kurnl_core::ports::{ConflictKind, Page, StoreError, SubscriberQuery};
 use kurnl_core::types::{Email, ProviderId, SubscriberId};
 
 /// The columns a subscriber write sets, as arguments `$1..=$17`.
-fn subscriber_args(s: &Subscriber) -> StoreResult<Vec<Arg>> {
+pub(crate) fn subscriber_args(s: &Subscriber) -> StoreResult<Vec<Arg>> {
     let mut a = args![
         s.id.0,
         s.provider_id.0,
@@ -33,14 +33,13 @@ fn subscriber_args(s: &Subscriber) -> StoreResult<Vec<Arg>> {
     Ok(a)
 }
 
+pub(crate) const INSERT_SUBSCRIBER: &str = "INSERT INTO subscribers (id, provider_id, sandbox, email, username, \
+     firstname, lastname, phonenumber, address, customer_type, password_hash, invoice_contact, contract_contact, \
+     search_text, revision, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
 pub(crate) async fn insert_subscriber<C: Conn>(c: &mut C, s: &Subscriber) -> StoreResult<()> {
-    c.execute(
-        "INSERT INTO subscribers (id, provider_id, sandbox, email, username, firstname, lastname, phonenumber, \
-         address, customer_type, password_hash, invoice_contact, contract_contact, search_text, revision, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        subscriber_args(s)?,
-    )
-    .await?;
+    c.execute(INSERT_SUBSCRIBER, subscriber_args(s)?).await?;
     Ok(())
 }
 

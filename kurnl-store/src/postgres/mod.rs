@@ -179,7 +179,7 @@ impl PgStore {
     }
 
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
-        write_tx!(self, grouped::apply, writes)
+        write_tx!(self, grouped::apply, None, writes)
     }
 }
 

@@ -115,8 +115,8 @@ async fn run_batch(mut conn: PoolConnection<sqlx::Sqlite>, batch: Vec<Pending>) 
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(map_sqlite)?;
-        // One round trip per write set for its savepoint: releasing the previous one and
-        // opening the next go together (the final COMMIT releases the last).
+        // Releasing the previous write set's savepoint and opening the next go with the write
+        // set's own statements (the final COMMIT releases the last).
         for (i, pending) in batch.into_iter().enumerate() {
             replies.push(pending.reply);
             let savepoint = if i == 0 {
@@ -124,8 +124,7 @@ async fn run_batch(mut conn: PoolConnection<sqlx::Sqlite>, batch: Vec<Pending>) 
             } else {
                 "RELEASE kurnl_write; SAVEPOINT kurnl_write"
             };
-            tx.execute(savepoint).await.map_err(map_sqlite)?;
-            match grouped::apply(&mut *tx, pending.writes).await {
+            match grouped::apply(&mut *tx, Some(savepoint), pending.writes).await {
                 Ok(()) => results.push(Ok(())),
                 Err(err) => {
                     tx.execute("ROLLBACK TO kurnl_write")

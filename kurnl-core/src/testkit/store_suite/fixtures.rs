@@ -259,7 +259,7 @@ pub async fn new_unit(store: &dyn Store) -> UnitId {
 /// A subscriber (not stored) with a random id and email.
 pub fn subscriber(provider: ProviderId, sandbox: bool, created_at: DateTime<Utc>) -> Subscriber {
     Subscriber {
-        id: SubscriberId::new_random(),
+        id: SubscriberId::new_time_ordered(),
         provider_id: provider,
         sandbox,
         email: random_email(),
@@ -294,7 +294,7 @@ pub fn subscription(
     created_at: DateTime<Utc>,
 ) -> Subscription {
     Subscription {
-        id: SubscriptionId::new_random(),
+        id: SubscriptionId::new_time_ordered(),
         provider_id: world.provider,
         sandbox: false,
         subscriber_id: None,
@@ -323,7 +323,7 @@ pub fn job(
     run_at: DateTime<Utc>,
 ) -> Job {
     Job {
-        id: JobId::new_random(),
+        id: JobId::new_time_ordered(),
         provider_id: subscription.provider_id,
         subscription_id: subscription.id,
         sandbox: subscription.sandbox,
@@ -345,7 +345,7 @@ pub fn job(
 /// A `subscription.cancelled` event (not stored) about `subscription`.
 pub fn event(subscription: &Subscription, created_at: DateTime<Utc>) -> NewEvent {
     NewEvent {
-        id: EventId::new_random(),
+        id: EventId::new_time_ordered(),
         provider_id: subscription.provider_id,
         sandbox: subscription.sandbox,
         data: EventData::SubscriptionCancelled {
@@ -358,7 +358,7 @@ pub fn event(subscription: &Subscription, created_at: DateTime<Utc>) -> NewEvent
 /// A `provisioning.completed` event (not stored) about `job`.
 pub fn completed_event(job: &Job, created_at: DateTime<Utc>) -> NewEvent {
     NewEvent {
-        id: EventId::new_random(),
+        id: EventId::new_time_ordered(),
         provider_id: job.provider_id,
         sandbox: job.sandbox,
         data: EventData::ProvisioningCompleted {
