@@ -55,4 +55,4 @@ mod store_impl;
 
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore};
-pub use sqlite::{Durability, SqliteOptions, SqliteStore};
+pub use sqlite::{Durability, GroupCommitStats, SqliteOptions, SqliteStore};

@@ -41,6 +41,19 @@ struct Pending {
 pub(crate) struct GroupCommit {
     queue: Mutex<Vec<Pending>>,
     next_id: AtomicU64,
+    transactions: AtomicU64,
+    write_sets: AtomicU64,
+}
+
+/// How well the SQLite group commit has been batching, since the store was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    /// Group transactions committed or attempted (each one `BEGIN IMMEDIATE` ... `COMMIT`,
+    /// one fsync with [`Durability::Full`](super::Durability::Full)).
+    pub transactions: u64,
+    /// Grouped writes (commits, job outcomes, heartbeats, delivery records, batch entries)
+    /// that went through those transactions.
+    pub write_sets: u64,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -64,6 +77,14 @@ impl GroupCommit {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Counts so far.
+    pub(crate) fn stats(&self) -> GroupCommitStats {
+        GroupCommitStats {
+            transactions: self.transactions.load(Ordering::Relaxed),
+            write_sets: self.write_sets.load(Ordering::Relaxed),
+        }
+    }
+
     /// Queues `writes` and returns once a leader (maybe this caller) committed or rejected it.
     pub(crate) async fn commit(
         &self,
@@ -85,6 +106,8 @@ impl GroupCommit {
                             queue.drain(..n).collect()
                         };
                         if !batch.is_empty() {
+                            self.transactions.fetch_add(1, Ordering::Relaxed);
+                            self.write_sets.fetch_add(batch.len() as u64, Ordering::Relaxed);
                             run_batch(conn, batch).await;
                         }
                         // Our own write set was in this batch or an earlier one, or is still

@@ -17,6 +17,7 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::error::map_sqlite;
 use group::GroupCommit;
+pub use group::GroupCommitStats;
 
 crate::store_impl::store_imports!();
 
@@ -167,6 +168,12 @@ impl SqliteStore {
     /// The database file, `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// How many group transactions the writes of this store took so far: write sets per
+    /// transaction is the batching factor (1 means every write paid its own fsync).
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.group.stats()
     }
 
     /// The read pool, for diagnostics and tests (e.g. `EXPLAIN QUERY PLAN`).
