@@ -7,8 +7,26 @@
 
 /// Runs `op` in a write transaction: commit on success, roll back on error.
 macro_rules! write_tx {
-    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {{
-        let mut tx = $self.begin_write().await?;
+    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {
+        $crate::store_impl::tx_with!($self, begin_write, $op $(, $arg)*)
+    };
+}
+pub(crate) use write_tx;
+
+/// Runs `op` in a lease transaction: a write whose loss in a crash is harmless because it only
+/// hands out leases, which expire anyway (claims, reaping). SQLite commits it without waiting
+/// for the fsync; the next durable commit flushes it (see `SqliteStore`).
+macro_rules! lease_tx {
+    ($self:ident, $op:path $(, $arg:expr)* $(,)?) => {
+        $crate::store_impl::tx_with!($self, begin_lease_write, $op $(, $arg)*)
+    };
+}
+pub(crate) use lease_tx;
+
+/// [`write_tx`] and [`lease_tx`] with the backend method that opens the transaction.
+macro_rules! tx_with {
+    ($self:ident, $begin:ident, $op:path $(, $arg:expr)* $(,)?) => {{
+        let mut tx = $self.$begin().await?;
         match $op(&mut *tx $(, $arg)*).await {
             Ok(value) => {
                 tx.commit().await.map_err(Self::map_sqlx)?;
@@ -23,7 +41,7 @@ macro_rules! write_tx {
         }
     }};
 }
-pub(crate) use write_tx;
+pub(crate) use tx_with;
 
 /// Runs a single-statement read on a pooled connection.
 macro_rules! read {
@@ -220,7 +238,7 @@ macro_rules! impl_store {
                 &self,
                 request: &ClaimRequest,
             ) -> Result<Option<ClaimedJobs>, StoreError> {
-                write_tx!(self, queue::claim_jobs, request)
+                lease_tx!(self, queue::claim_jobs, request)
             }
             async fn heartbeat(
                 &self,
@@ -244,10 +262,10 @@ macro_rules! impl_store {
                 .await
             }
             async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                write_tx!(self, queue::reap_expired_leases, now)
+                lease_tx!(self, queue::reap_expired_leases, now)
             }
             async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
-                write_tx!(self, outbox::claim_events, claim)
+                lease_tx!(self, outbox::claim_events, claim)
             }
             async fn record_delivery(
                 &self,
@@ -346,7 +364,7 @@ macro_rules! store_imports {
         };
         use $crate::ops::grouped::GroupedWrite;
         use $crate::ops::{batches, inventory, outbox, queue, subscribers, subscriptions};
-        use $crate::store_impl::{impl_store, read, read_tx, write_tx};
+        use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};
     };
 }
 pub(crate) use store_imports;

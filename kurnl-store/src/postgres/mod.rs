@@ -178,6 +178,11 @@ impl PgStore {
         self.pool.begin().await.map_err(map_pg)
     }
 
+    /// Claims set `synchronous_commit = off` themselves (see `ops::queue`).
+    async fn begin_lease_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.begin_write().await
+    }
+
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
         write_tx!(self, grouped::apply, None, writes)
     }

@@ -89,6 +89,7 @@ impl GroupCommit {
     pub(crate) async fn commit(
         &self,
         writer: &SqlitePool,
+        begin: &'static str,
         writes: GroupedWrite,
     ) -> Result<(), StoreError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -108,7 +109,7 @@ impl GroupCommit {
                         if !batch.is_empty() {
                             self.transactions.fetch_add(1, Ordering::Relaxed);
                             self.write_sets.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                            run_batch(conn, batch).await;
+                            run_batch(conn, begin, batch).await;
                         }
                         // Our own write set was in this batch or an earlier one, or is still
                         // queued behind MAX_BATCH others: loop, `done` or leadership follows.
@@ -128,16 +129,17 @@ impl GroupCommit {
 }
 
 /// Commits a batch in one transaction, one savepoint per write set, and answers each caller.
-async fn run_batch(mut conn: PoolConnection<sqlx::Sqlite>, batch: Vec<Pending>) {
+async fn run_batch(
+    mut conn: PoolConnection<sqlx::Sqlite>,
+    begin: &'static str,
+    batch: Vec<Pending>,
+) {
     let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
     let outcome: Result<(), StoreError> = async {
         // A sqlx transaction, so that a leader dropped mid-batch still rolls back before the
         // connection goes back to the pool.
-        let mut tx = conn
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlite)?;
+        let mut tx = conn.begin_with(begin).await.map_err(map_sqlite)?;
         // Releasing the previous write set's savepoint and opening the next go with the write
         // set's own statements (the final COMMIT releases the last).
         for (i, pending) in batch.into_iter().enumerate() {

@@ -78,6 +78,8 @@ impl Default for SqliteOptions {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// `PRAGMA synchronous = ...; BEGIN IMMEDIATE` for durable writes.
+    begin_durable: &'static str,
     writer: SqlitePool,
     reader: SqlitePool,
     group: Arc<GroupCommit>,
@@ -131,6 +133,7 @@ impl SqliteStore {
             .await
             .map_err(map_sqlite)?;
         Ok(Self {
+            begin_durable: begin_durable(options.durability),
             writer,
             reader,
             group: Arc::default(),
@@ -158,6 +161,7 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::backend(format!("sqlite migration failed: {e}")))?;
         Ok(Self {
+            begin_durable: begin_durable(Durability::Full),
             writer: pool.clone(),
             reader: pool,
             group: Arc::default(),
@@ -201,15 +205,40 @@ impl SqliteStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.writer
-            .begin_with("BEGIN IMMEDIATE")
+            .begin_with(self.begin_durable)
+            .await
+            .map_err(map_sqlite)
+    }
+
+    async fn begin_lease_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.writer
+            .begin_with(BEGIN_LEASE)
             .await
             .map_err(map_sqlite)
     }
 
     /// Group commit: see [`group`].
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
-        self.group.commit(&self.writer, writes).await
+        self.group
+            .commit(&self.writer, self.begin_durable, writes)
+            .await
     }
 }
+
+/// Every write transaction sets its own `synchronous` level as it begins (in the same call),
+/// so a lease transaction can never leave the writer connection non-durable for the next one.
+fn begin_durable(durability: Durability) -> &'static str {
+    match durability {
+        Durability::Full => "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
+        Durability::Normal => BEGIN_LEASE,
+    }
+}
+
+/// Claims and reaping only hand out or take back leases. In WAL mode `synchronous = NORMAL`
+/// commits without an fsync; frames reach the disk in log order with the next durable
+/// commit's fsync, so a power loss can only drop the latest leases, which puts their jobs or
+/// events back to pending as an expired lease would. A finish under a lost lease then fails
+/// with `LeaseLost`.
+const BEGIN_LEASE: &str = "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE";
 
 impl_store!(SqliteStore);

@@ -24,6 +24,38 @@ async fn every_query_is_served_by_an_index() {
     assert!(scans.is_empty(), "full table scans:\n{}", scans.join("\n"));
 }
 
+/// A lease transaction commits without an fsync, and the next durable write is durable again
+/// on the same (single) writer connection, whichever path it takes.
+#[tokio::test]
+async fn lease_writes_do_not_leave_the_writer_non_durable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path().join("lease.db"))
+        .await
+        .expect("open");
+    async fn level(tx: &mut sqlx::SqliteConnection) -> i64 {
+        let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(tx)
+            .await
+            .expect("pragma");
+        sync
+    }
+    let mut tx = store.begin_lease_write().await.expect("lease tx");
+    assert_eq!(level(&mut tx).await, 1, "NORMAL inside a lease transaction");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_write().await.expect("write tx");
+    assert_eq!(level(&mut tx).await, 2, "FULL inside a durable transaction");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin_lease_write().await.expect("lease tx");
+    tx.commit().await.expect("commit");
+    // The group commit opens its transaction with the durable statement too.
+    let mut conn = store.writer.acquire().await.expect("connection");
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, store.begin_durable)
+        .await
+        .expect("group tx");
+    assert_eq!(level(&mut tx).await, 2);
+    tx.commit().await.expect("commit");
+}
+
 #[tokio::test]
 async fn durability_and_wal_are_applied() {
     let dir = tempfile::tempdir().expect("tempdir");
