@@ -76,6 +76,10 @@ impl ChildProc {
         &self.name
     }
 
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Memory and CPU of the child so far.
     pub fn stats(&self) -> ProcStats {
         ProcStats::of(Some(self.pid))

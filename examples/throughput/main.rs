@@ -151,6 +151,13 @@ impl Background {
         }
     }
 
+    fn pids(&self) -> Vec<u32> {
+        match self {
+            Background::InProcess(_) => Vec::new(),
+            Background::Workers(w) => w.pids(),
+        }
+    }
+
     fn stats(&self) -> Vec<ProcStats> {
         match self {
             Background::InProcess(_) => Vec::new(),
@@ -250,6 +257,12 @@ async fn run(
         Arc::clone(&collecting),
     ));
 
+    let monitor = tokio::spawn(monitor(
+        Arc::clone(&progress),
+        fleet.pid(),
+        background.pids(),
+    ));
+
     // --- The API side. ---
     let main_before = ProcStats::of(None);
     let workers_before = background.stats();
@@ -276,20 +289,13 @@ async fn run(
     // --- Wait for every provisioning.completed (and for the child processes to live). ---
     let deadline = started + Duration::from_secs(args.timeout_secs);
     let expected = api.submitted.len() as u64;
-    let mut last_report = Instant::now();
+    let mut last_check = Instant::now();
     while progress.completed.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        if last_report.elapsed() >= Duration::from_secs(5) {
-            last_report = Instant::now();
+        if last_check.elapsed() >= Duration::from_secs(1) {
+            last_check = Instant::now();
             fleet.check_alive()?;
             background.check_alive()?;
-            eprintln!(
-                "  {:>6.1} s: {} / {expected} completed, {} webhooks (harness RSS {} MB)",
-                started.elapsed().as_secs_f64(),
-                progress.completed.load(Ordering::Relaxed),
-                progress.events.load(Ordering::Relaxed),
-                ProcStats::of(None).rss_kb / 1024
-            );
         }
     }
     // Let the remaining `subscription.activated` webhooks arrive (they are not timed).
@@ -298,6 +304,7 @@ async fn run(
     while progress.events.load(Ordering::Relaxed) < all_events && Instant::now() < grace {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    monitor.abort();
     collecting.store(false, Ordering::Relaxed);
     let collected = collector.await.context("collector task")?;
     let main = ProcRun::new(main_before, ProcStats::of(None));
@@ -336,4 +343,38 @@ async fn run(
         load_before,
         load_after,
     })
+}
+
+/// Every 10 s: progress and the RSS of every process, so growth shows while it happens.
+async fn monitor(progress: Arc<Progress>, sims: u32, workers: Vec<u32>) {
+    let started = Instant::now();
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    every.tick().await;
+    let (mut completed_before, mut at_before) = (0, started);
+    loop {
+        every.tick().await;
+        let completed = progress.completed.load(Ordering::Relaxed);
+        let now = Instant::now();
+        let rate = (completed - completed_before) as f64
+            / now
+                .saturating_duration_since(at_before)
+                .as_secs_f64()
+                .max(1e-3);
+        (completed_before, at_before) = (completed, now);
+        let rss = |pid| ProcStats::of(pid).rss_kb / 1024;
+        let workers: Vec<String> = workers.iter().map(|&p| rss(Some(p)).to_string()).collect();
+        eprintln!(
+            "  {:>6.1} s: {completed} completed ({rate:.0}/s), {} webhooks; RSS MB: harness {}{}, sims {}; load {}",
+            started.elapsed().as_secs_f64(),
+            progress.events.load(Ordering::Relaxed),
+            rss(None),
+            if workers.is_empty() {
+                String::new()
+            } else {
+                format!(", workers {}", workers.join("/"))
+            },
+            rss(Some(sims)),
+            loadavg()
+        );
+    }
 }

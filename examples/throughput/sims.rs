@@ -222,6 +222,10 @@ impl Fleet {
         self.proc.check_alive()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.proc.pid()
+    }
+
     /// Logins and commands so far, and the process's memory and CPU.
     pub async fn stats(&mut self) -> anyhow::Result<FleetStats> {
         let process = self.proc.stats();

@@ -177,6 +177,10 @@ impl Workers {
         self.procs.iter_mut().try_for_each(ChildProc::check_alive)
     }
 
+    pub fn pids(&self) -> Vec<u32> {
+        self.procs.iter().map(ChildProc::pid).collect()
+    }
+
     /// Memory and CPU of each worker.
     pub fn stats(&self) -> Vec<ProcStats> {
         self.procs.iter().map(ChildProc::stats).collect()
