@@ -268,9 +268,16 @@ async fn run(
     let workers_before = background.stats();
     let sims_before = fleet.stats().await?.process;
     let started = Instant::now();
-    let api = match args.mode {
-        Mode::Bulk => submit::submit_bulk(&service, &tenants, &slots).await,
-        Mode::Single => submit::submit_single(&service, &tenants, &slots, args.rate).await,
+    let submit = async {
+        match args.mode {
+            Mode::Bulk => submit::submit_bulk(&service, &tenants, &slots).await,
+            Mode::Single => submit::submit_single(&service, &tenants, &slots, args.rate).await,
+        }
+    };
+    // A child process that dies during the API phase ends the run at once.
+    let api = tokio::select! {
+        api = submit => api,
+        died = watch_children(&mut fleet, &mut background) => Err(died),
     };
     let api_done = started.elapsed();
     let api = match api {
@@ -343,6 +350,16 @@ async fn run(
         load_before,
         load_after,
     })
+}
+
+/// Resolves with an error when the simulator process or a worker process exits.
+async fn watch_children(fleet: &mut Fleet, background: &mut Background) -> anyhow::Error {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if let Err(e) = fleet.check_alive().and_then(|()| background.check_alive()) {
+            return e;
+        }
+    }
 }
 
 /// Every 10 s: progress and the RSS of every process, so growth shows while it happens.

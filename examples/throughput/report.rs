@@ -216,6 +216,13 @@ pub fn print(r: &Report<'_>) -> anyhow::Result<()> {
         cpu_share(r.main.cpu, wall),
     );
     for (i, w) in r.workers.iter().enumerate() {
+        if w.end.peak_rss_kb == 0 {
+            row(
+                &format!("worker process {i}: peak RSS / CPU time"),
+                "n/a: exited before the end of the run".into(),
+            );
+            continue;
+        }
         row(
             &format!("worker process {i}: peak RSS / CPU time"),
             format!(
