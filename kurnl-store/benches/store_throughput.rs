@@ -181,7 +181,8 @@ fn postgres(c: &mut Criterion) {
     let store: Arc<dyn Store> = Arc::new(pg.clone());
     let fleet = rt.block_on(fleet(&*store, 20, 48));
     let mut g = group(c, "claim_complete/postgres");
-    for (workers, max_jobs) in [(1_usize, 1_u32), (4, 1), (1, 16), (4, 16)] {
+    // 48 = every port of a fleet switch: the most one claim can take there.
+    for (workers, max_jobs) in [(1_usize, 1_u32), (4, 1), (1, 16), (4, 16), (1, 48), (4, 48)] {
         g.bench_function(
             format!("store_{workers}_workers_max_jobs_{max_jobs}"),
             |b| {

@@ -6,9 +6,7 @@
 //! and each table's unique indexes are created in the reference order (id, then idempotency
 //! key, port, unit), so a write that breaks several rules reports the same kind on every backend.
 
-use std::collections::BTreeMap;
-
-use crate::conn::{Arg, Conn, Dialect, args};
+use crate::conn::{Arg, Conn, Dialect, args, stamp};
 use crate::error::StoreResult;
 use crate::ops::statements::Statements;
 use crate::ops::subscribers::{INSERT_SUBSCRIBER, insert_subscriber, subscriber_args};
@@ -173,7 +171,7 @@ pub(crate) async fn insert_job<C: Conn>(c: &mut C, j: &Job) -> StoreResult<()> {
 /// row of `event_sequences` updated in place: concurrent appenders to one subscription queue
 /// on its row lock, so sequences follow commit order. Counters are taken in subscription-id
 /// order (not event order) so that two transactions touching the same subscriptions cannot
-/// deadlock.
+/// deadlock. On PostgreSQL the whole append is one statement ([`pg_append_ctes`]).
 pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
@@ -184,60 +182,54 @@ pub(crate) async fn append_events<C: Conn>(c: &mut C, events: &[NewEvent]) -> St
         }
         return Ok(());
     }
-    let mut per_subscription: BTreeMap<uuid::Uuid, i64> = BTreeMap::new();
-    for e in events {
-        *per_subscription
-            .entry(e.data.subscription_id().0)
-            .or_insert(0) += 1;
-    }
-    // The first sequence number each subscription gets in this batch.
-    let mut next: BTreeMap<uuid::Uuid, i64> = BTreeMap::new();
-    for (subscription, count) in per_subscription {
-        let row: Option<CountRow> = c
-            .fetch_optional(
-                "INSERT INTO event_sequences (subscription_id, last) VALUES ($1, $2) \
-                 ON CONFLICT (subscription_id) DO UPDATE SET last = event_sequences.last + $2 RETURNING last AS n",
-                args![subscription, count],
-            )
-            .await?;
-        let last = row
-            .ok_or_else(|| StoreError::backend("event sequence upsert returned no row"))?
-            .n;
-        next.insert(subscription, last - count + 1);
-    }
-    // One multi-row insert (PostgreSQL): the sequences are already known.
-    let mut a = Vec::with_capacity(events.len() * 9);
-    let mut rows = Vec::with_capacity(events.len());
-    for e in events {
-        let slot = next
-            .get_mut(&e.data.subscription_id().0)
-            .ok_or_else(|| StoreError::backend("missing event sequence"))?;
-        let sequence = *slot;
-        *slot += 1;
-        let base = a.len();
-        a.extend(args![
-            e.id.0,
-            e.provider_id.0,
-            e.sandbox,
-            e.data.subscription_id().0
-        ]);
-        a.push(Arg::json(&e.data)?);
-        a.extend(args![
-            sequence,
-            e.created_at,
-            delivery_status_str(DeliveryStatus::Pending),
-            0_i64
-        ]);
-        let p: Vec<String> = (1..=9).map(|i| format!("${}", base + i)).collect();
-        rows.push(format!("({}, ${})", p.join(", "), base + 7));
-    }
-    let sql = format!(
-        "INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
-         attempts, next_attempt_at) VALUES {}",
-        rows.join(", ")
-    );
-    c.execute(&sql, a).await?;
+    let sql = format!("WITH {} SELECT 1", pg_append_ctes(1));
+    c.execute(&sql, vec![pg_events_arg(events)?]).await?;
     Ok(())
+}
+
+/// PostgreSQL: `WITH` items (`ev`, `seqs`, `ins`) that append the events of the JSON array
+/// bound at `$param` (built by [`pg_events_arg`]) in one statement, to be followed by the
+/// statement's main query (data-modifying `WITH` items always run to completion).
+///
+/// `seqs` bumps each subscription's counter by its number of events, one upsert row per
+/// subscription in subscription-id order (rows are inserted, and their locks taken, in the
+/// order the `SELECT` produces them); `ins` numbers each subscription's events after the
+/// counter's old value in event order, and inserts them in event order.
+pub(crate) fn pg_append_ctes(param: usize) -> String {
+    format!(
+        "ev AS (SELECT * FROM jsonb_to_recordset(${param}) AS e(ord bigint, id uuid, provider_id uuid, \
+         sandbox boolean, subscription_id uuid, data jsonb, created_at text)), \
+         seqs AS (INSERT INTO event_sequences (subscription_id, last) SELECT subscription_id, count(*) FROM ev \
+         GROUP BY subscription_id ORDER BY subscription_id ON CONFLICT (subscription_id) \
+         DO UPDATE SET last = event_sequences.last + excluded.last RETURNING subscription_id, last), \
+         ins AS (INSERT INTO events (id, provider_id, sandbox, subscription_id, data, sequence, created_at, status, \
+         attempts, next_attempt_at) SELECT e.id, e.provider_id, e.sandbox, e.subscription_id, e.data, \
+         s.last - count(*) OVER (PARTITION BY e.subscription_id) \
+         + row_number() OVER (PARTITION BY e.subscription_id ORDER BY e.ord), \
+         e.created_at, '{pending}', 0, e.created_at FROM ev e JOIN seqs s ON s.subscription_id = e.subscription_id \
+         ORDER BY e.ord)",
+        pending = delivery_status_str(DeliveryStatus::Pending),
+    )
+}
+
+/// PostgreSQL: the events as one JSON array argument for [`pg_append_ctes`].
+pub(crate) fn pg_events_arg(events: &[NewEvent]) -> StoreResult<Arg> {
+    let rows = events
+        .iter()
+        .enumerate()
+        .map(|(ord, e)| {
+            Ok(serde_json::json!({
+                "ord": ord,
+                "id": e.id.0,
+                "provider_id": e.provider_id.0,
+                "sandbox": e.sandbox,
+                "subscription_id": e.data.subscription_id().0,
+                "data": serde_json::to_value(&e.data).map_err(|err| crate::error::corrupt("event data", err))?,
+                "created_at": stamp(e.created_at)?,
+            }))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Arg::Json(Some(serde_json::Value::Array(rows))))
 }
 
 /// Inserts one event with one more than the subscription's highest sequence (SQLite).

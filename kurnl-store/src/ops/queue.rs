@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::commit::append_events;
+use crate::ops::commit::{append_events, pg_append_ctes, pg_events_arg};
 use crate::rows::*;
 use kurnl_core::model::{Job, JobStatus, NewEvent};
 use kurnl_core::ports::{ClaimRequest, ClaimedJobs, JobOutcome, JobResult, StoreError};
@@ -26,6 +26,13 @@ use kurnl_core::types::{JobId, LeaseToken, ProviderId, SubscriptionId};
 const IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.switch_id = j.switch_id \
      AND o.port_number = j.port_number AND o.status IN ('pending', 'in_progress') \
      AND (o.created_at < j.created_at OR (o.created_at = j.created_at AND o.seq < j.seq)))";
+
+/// [`IS_HEAD`] for PostgreSQL: the row comparison is an index condition on
+/// `jobs_open_port_idx`, so the probe stops at the first older job instead of reading every
+/// open job of the port (all of a bulk import share one `created_at`).
+const PG_IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.switch_id = j.switch_id \
+     AND o.port_number = j.port_number AND o.status IN ('pending', 'in_progress') \
+     AND (o.created_at, o.seq) < (j.created_at, j.seq))";
 
 /// Leases held on `j`'s switch are below its session limit.
 const HAS_CAPACITY: &str = "(SELECT count(DISTINCT l.lease) FROM jobs l WHERE l.switch_id = j.switch_id \
@@ -105,20 +112,24 @@ pub(crate) async fn claim_jobs<C: Conn>(
 
 /// The PostgreSQL claim, in as few round trips as the locking allows: one statement finds
 /// the first candidate switch whose claim lock is free and takes that lock, one statement
-/// locks (`FOR UPDATE SKIP LOCKED`), re-checks and leases its heads.
+/// locks (`FOR UPDATE SKIP LOCKED`), re-checks and leases its heads. The second statement
+/// must be a statement of its own: its snapshot is taken after the lock is held, so it sees
+/// every lease committed by the previous holder of the lock.
 async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<ClaimedJobs>> {
-    // A claim need not wait for its WAL flush: if the server crashes before the flush the
-    // claim is simply lost and the job pending again (its worker's finish then gets
-    // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
-    // flushing its commit flushes the claim before it.
-    c.execute("SET LOCAL synchronous_commit = off", Vec::new())
-        .await?;
     // The candidates come out of the inner query in queue order and the volatile lock call
     // cannot be pushed into it, so locks are tried one candidate at a time and the outer
     // `LIMIT 1` stops at the first switch this worker could lock.
+    //
+    // `set_config(.., true)` is `SET LOCAL synchronous_commit = off` without a round trip of
+    // its own: a claim need not wait for its WAL flush. If the server crashes before the
+    // flush the claim is simply lost and the job pending again (its worker's finish then gets
+    // `LeaseLost`), which is what a lease expiry does anyway. A finish is durable, and
+    // flushing its commit flushes the claim before it. (A round that finds no switch writes
+    // nothing, so it does not matter that the setting is then left alone.)
     let sql = format!(
-        "SELECT c.id FROM (SELECT j.switch_id AS id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 \
-         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {PG_CANDIDATES}) c \
+        "SELECT c.id, set_config('synchronous_commit', 'off', true) AS sync FROM (SELECT j.switch_id AS id \
+         FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {PG_IS_HEAD} AND {HAS_CAPACITY} \
+         ORDER BY j.created_at, j.seq LIMIT {PG_CANDIDATES}) c \
          WHERE pg_try_advisory_xact_lock(hashtextextended('kurnl-switch:' || c.id::text, 0)) LIMIT 1"
     );
     let Some(switch) = c.fetch_optional::<IdRow>(&sql, args![r.now]).await? else {
@@ -127,12 +138,28 @@ async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<Cl
     let lease = LeaseToken::new_random();
     let expires_at = r.now + r.lease;
     // Re-checked under the switch lock: the candidate query ran before it was held.
+    //
+    // The heads of the switch's ports come from a loose scan of `jobs_open_port_idx`
+    // (switch, port, created_at, seq): the first open job of the switch is the head of its
+    // lowest port, and the first open job on a higher port than a head is the head of the
+    // next port. One index probe per busy port, instead of reading (and sorting) every open
+    // job of the switch. Heads that are pending and due are leased oldest first; the session
+    // limit is checked once for the switch (an uncorrelated subquery).
     let sql = format!(
-        "UPDATE jobs u SET status = 'in_progress', attempts = u.attempts + 1, lease = $3, \
-         lease_expires_at = $4, updated_at = $2 FROM (SELECT j.seq FROM jobs j WHERE j.switch_id = $1 \
-         AND j.status = 'pending' AND j.run_at <= $2 AND {IS_HEAD} AND {HAS_CAPACITY} \
+        "WITH RECURSIVE heads AS ((SELECT o.port_number, o.seq, o.status, o.run_at FROM jobs o \
+         WHERE o.switch_id = $1 AND o.status IN ('pending', 'in_progress') \
+         ORDER BY o.port_number, o.created_at, o.seq LIMIT 1) \
+         UNION ALL SELECT x.port_number, x.seq, x.status, x.run_at FROM heads h CROSS JOIN LATERAL \
+         (SELECT o.port_number, o.seq, o.status, o.run_at FROM jobs o WHERE o.switch_id = $1 \
+         AND o.status IN ('pending', 'in_progress') AND o.port_number > h.port_number \
+         ORDER BY o.port_number, o.created_at, o.seq LIMIT 1) x) \
+         UPDATE jobs u SET status = 'in_progress', attempts = u.attempts + 1, lease = $3, \
+         lease_expires_at = $4, updated_at = $2 FROM (SELECT j.seq FROM jobs j \
+         WHERE j.seq IN (SELECT heads.seq FROM heads WHERE heads.status = 'pending' AND heads.run_at <= $2) \
+         AND j.status = 'pending' AND j.run_at <= $2 AND {capacity} \
          ORDER BY j.created_at, j.seq LIMIT {max} FOR UPDATE OF j SKIP LOCKED) pick \
          WHERE u.seq = pick.seq RETURNING u.seq, {cols}",
+        capacity = HAS_CAPACITY.replace("j.switch_id", "$1"),
         max = r.max_jobs.min(MAX_CLAIM),
         cols = JOB_COLUMNS
             .split(", ")
@@ -247,6 +274,9 @@ pub(crate) async fn finish_jobs<C: Conn>(
     outcomes: Vec<JobOutcome>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    if C::DIALECT == Dialect::Postgres {
+        return pg_finish_jobs(c, lease, outcomes, now).await;
+    }
     let mut seen = std::collections::HashSet::new();
     if !outcomes.iter().all(|o| seen.insert(o.job_id)) {
         return Err(StoreError::LeaseLost);
@@ -295,6 +325,72 @@ pub(crate) async fn finish_jobs<C: Conn>(
         }
     }
     append_events(c, &events).await
+}
+
+/// [`finish_jobs`] on PostgreSQL: the completions and every event of the call are one
+/// statement (failures and retries, the rare case, are one statement each before it).
+async fn pg_finish_jobs<C: Conn>(
+    c: &mut C,
+    lease: LeaseToken,
+    outcomes: Vec<JobOutcome>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    if !outcomes.iter().all(|o| seen.insert(o.job_id)) {
+        return Err(StoreError::LeaseLost);
+    }
+    let mut events: Vec<NewEvent> = Vec::new();
+    let mut completed: Vec<serde_json::Value> = Vec::new();
+    for outcome in outcomes {
+        let (status, run_at, error) = match outcome.result {
+            JobResult::Completed { events: new_events } => {
+                events.extend(new_events);
+                completed.push(serde_json::Value::String(outcome.job_id.0.to_string()));
+                continue;
+            }
+            JobResult::Failed {
+                error,
+                events: new_events,
+            } => {
+                events.extend(new_events);
+                (JobStatus::Failed, None, error)
+            }
+            JobResult::Retry { at, error } => (JobStatus::Pending, Some(at), error),
+        };
+        let n = c
+            .execute(
+                "UPDATE jobs SET status = $3, run_at = COALESCE($4, run_at), last_error = $5, lease = NULL, \
+                 lease_expires_at = NULL, updated_at = $6 WHERE id = $1 AND lease = $2 AND status = 'in_progress'",
+                args![outcome.job_id.0, lease.0, status.as_str(), run_at, error, now],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::LeaseLost);
+        }
+    }
+    if completed.is_empty() {
+        return append_events(c, &events).await;
+    }
+    let expected = completed.len() as i64;
+    let sql = format!(
+        "WITH done AS (UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, \
+         lease_expires_at = NULL, updated_at = $2 WHERE lease = $1 AND status = 'in_progress' \
+         AND id IN (SELECT d::uuid FROM jsonb_array_elements_text($3) d) RETURNING 1), {} \
+         SELECT count(*) AS n FROM done",
+        pg_append_ctes(4)
+    );
+    let a = vec![
+        Arg::from(lease.0),
+        Arg::from(now),
+        Arg::Json(Some(serde_json::Value::Array(completed))),
+        pg_events_arg(&events)?,
+    ];
+    let done: Option<CountRow> = c.fetch_optional(&sql, a).await?;
+    // A job not held under `lease`: the caller's transaction rolls back the whole statement.
+    if done.map(|row| row.n) != Some(expected) {
+        return Err(StoreError::LeaseLost);
+    }
+    Ok(())
 }
 
 pub(crate) async fn reap_expired_leases<C: Conn>(
