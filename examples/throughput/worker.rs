@@ -9,7 +9,7 @@ use anyhow::Context;
 use kurnl::engine::{
     DeliveryPolicy, DispatcherConfig, EngineConfig, OutboxDispatcher, ProvisioningEngine,
 };
-use kurnl::ports::{DriverRegistry, RandomIds, Store, SystemClock};
+use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::switch::{CredentialStore, IosDriver, JunosDriver};
 use kurnl::webhook::HttpEventSink;
 use tokio::sync::watch;
@@ -69,7 +69,7 @@ impl Engines {
                 Arc::clone(&store),
                 drivers,
                 Arc::new(SystemClock),
-                Arc::new(RandomIds),
+                Arc::new(TimeOrderedIds),
                 config,
             );
             let dispatcher = OutboxDispatcher::new(

@@ -28,7 +28,7 @@ pub use requests::*;
 pub use responses::*;
 
 use crate::ports::{
-    Argon2Hasher, Clock, IdGenerator, PasswordHasher, RandomIds, Store, SystemClock,
+    Argon2Hasher, Clock, IdGenerator, PasswordHasher, Store, SystemClock, TimeOrderedIds,
 };
 use crate::types::ProviderId;
 
@@ -79,12 +79,13 @@ pub struct Service {
 }
 
 impl Service {
-    /// A service over a store, with the system clock, random ids and argon2id.
+    /// A service over a store, with the system clock, time-ordered ids
+    /// ([`TimeOrderedIds`]; [`RandomIds`] via [`Service::with_ids`]) and argon2id.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
             clock: Arc::new(SystemClock),
-            ids: Arc::new(RandomIds),
+            ids: Arc::new(TimeOrderedIds),
             hasher: Arc::new(Argon2Hasher::default()),
             config: ServiceConfig::default(),
         }
