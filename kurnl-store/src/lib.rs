@@ -23,7 +23,13 @@
 //!   switch with an advisory lock and takes rows `FOR UPDATE SKIP LOCKED`.
 //! - **Durability**: SQLite runs in WAL mode with `synchronous=FULL` unless
 //!   [`Durability::Normal`] is asked for, and batches concurrent commits into one transaction
-//!   and one fsync (group commit), each write set in its own savepoint.
+//!   and one fsync (group commit), each write set in its own savepoint and, when it only
+//!   inserts, in one round trip. Claims and lease reaping commit without their own fsync
+//!   (`synchronous = NORMAL` for that transaction): the next durable commit flushes them, and a
+//!   lease lost to a power cut only puts its jobs or events back to pending early.
+//! - **Ids**: use time-ordered ids (`kurnl_core::ports::TimeOrderedIds`, the service
+//!   default); random v4 ids scatter every insert over the id indexes and cost about half the
+//!   durable write rate.
 //! - **Time stamps** are stored as fixed-width RFC 3339 text with nanoseconds, which sorts in
 //!   time order and reads back exactly.
 //!

@@ -22,6 +22,11 @@ fn entry_job(outcome: Option<&EntryOutcome>) -> Option<uuid::Uuid> {
 /// Inserts the batch, then counts the provider's other batches in progress (an entry without
 /// outcome, or whose job is not finished) and fails if there are already `max_in_progress`.
 /// On PostgreSQL an advisory lock on the provider makes count-and-insert atomic.
+/// The batch in the enclosing row of `batches` has an entry without an outcome or with a job
+/// that has not finished.
+const BATCH_RUNNING: &str = "EXISTS (SELECT 1 FROM batch_entries e LEFT JOIN jobs j ON j.id = e.job_id \
+     WHERE e.batch_id = batches.id AND (e.outcome IS NULL OR j.status IN ('pending', 'in_progress')))";
+
 pub(crate) async fn create_batch<C: Conn>(
     c: &mut C,
     b: &Batch,
@@ -37,11 +42,22 @@ pub(crate) async fn create_batch<C: Conn>(
         args![b.id.0, b.provider_id.0, b.sandbox, b.created_at],
     )
     .await?;
+    // Batches found finished are marked so (they cannot reopen), and only the open ones are
+    // counted: the check costs the few open batches, not the provider's whole history.
+    c.execute(
+        &format!(
+            "UPDATE batches SET finished = TRUE WHERE provider_id = $1 AND sandbox = $2 AND NOT finished \
+             AND id <> $3 AND NOT {BATCH_RUNNING}"
+        ),
+        args![b.provider_id.0, b.sandbox, b.id.0],
+    )
+    .await?;
     let running: Option<CountRow> = c
         .fetch_optional(
-            "SELECT count(*) AS n FROM batches b WHERE b.provider_id = $1 AND b.sandbox = $2 AND b.id <> $3 \
-             AND EXISTS (SELECT 1 FROM batch_entries e LEFT JOIN jobs j ON j.id = e.job_id \
-             WHERE e.batch_id = b.id AND (e.outcome IS NULL OR j.status IN ('pending', 'in_progress')))",
+            &format!(
+                "SELECT count(*) AS n FROM batches WHERE provider_id = $1 AND sandbox = $2 AND NOT finished \
+                 AND id <> $3 AND {BATCH_RUNNING}"
+            ),
             args![b.provider_id.0, b.sandbox, b.id.0],
         )
         .await?;
@@ -78,6 +94,14 @@ pub(crate) async fn record_batch_entry<C: Conn>(
         )
         .await?;
     if n == 1 {
+        if entry_job(Some(outcome)).is_some() {
+            // An outcome with a job may reopen a batch marked finished (outcomes overwrite).
+            c.execute(
+                "UPDATE batches SET finished = FALSE WHERE id = $1 AND finished",
+                args![batch.0],
+            )
+            .await?;
+        }
         return Ok(());
     }
     let exists: Option<IdRow> = c

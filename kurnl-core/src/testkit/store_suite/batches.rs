@@ -42,7 +42,7 @@ fn failed(error: &str) -> EntryOutcome {
 /// provider; unknown batches and entries are `NotFound`.
 pub async fn batch_limit_and_view(store: &dyn Store) {
     let _lock = queue_lock().await;
-    let w = world(store, 1, 1).await;
+    let w = world(store, 2, 1).await;
     let p = w.provider;
     let t = queue_time();
     let running: Vec<Batch> = (0..3).map(|i| batch(p, at(t, i), 1)).collect();
@@ -136,6 +136,44 @@ pub async fn batch_limit_and_view(store: &dyn Store) {
     assert_eq!(
         view.map(|jobs| jobs.iter().map(|(_, j)| j.status).collect::<Vec<_>>()),
         Some(vec![JobStatus::Completed])
+    );
+
+    // A batch seen finished reopens when an entry is overwritten with a job still to run
+    // (stores may remember finished batches to keep the check cheap).
+    ok(
+        store
+            .record_batch_entry(running[2].id, 0, &failed("no port"))
+            .await,
+        "record_batch_entry",
+    );
+    let fourth = batch(p, at(t, 12), 1);
+    ok(
+        store.create_batch(&fourth, 3).await,
+        "create_batch while the third batch is finished",
+    );
+    for index in 0..2 {
+        ok(
+            store
+                .record_batch_entry(extra.id, index, &failed("done"))
+                .await,
+            "record_batch_entry",
+        );
+    }
+    // In progress now: `next` and `fourth`.
+    let (sub2, job2) = subscription_with_job(store, &w, w.ports[1], t, t).await;
+    let reopened = EntryOutcome::Created {
+        subscription_id: sub2.id,
+        subscriber_id: None,
+        job_id: Some(job2.id),
+    };
+    ok(
+        store.record_batch_entry(running[2].id, 0, &reopened).await,
+        "record_batch_entry overwrites a finished batch's entry",
+    );
+    expect_conflict(
+        store.create_batch(&batch(p, at(t, 13), 1), 3).await,
+        ConflictKind::TooManyBatches,
+        "a finished batch whose entry got a pending job is in progress again",
     );
 
     let other = new_provider(store).await;
