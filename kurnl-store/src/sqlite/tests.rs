@@ -45,7 +45,7 @@ async fn lease_writes_do_not_leave_the_writer_non_durable() {
     let mut tx = store.begin_write().await.expect("write tx");
     assert_eq!(level(&mut tx).await, 2, "FULL inside a durable transaction");
     tx.commit().await.expect("commit");
-    let mut tx = store.begin_lease_write().await.expect("lease tx");
+    let tx = store.begin_lease_write().await.expect("lease tx");
     tx.commit().await.expect("commit");
     // The group commit opens its transaction with the durable statement too.
     let mut conn = store.writer.acquire().await.expect("connection");
