@@ -80,7 +80,7 @@ pub struct Service {
 
 impl Service {
     /// A service over a store, with the system clock, time-ordered ids
-    /// ([`TimeOrderedIds`]; [`RandomIds`] via [`Service::with_ids`]) and argon2id.
+    /// ([`TimeOrderedIds`]; [`RandomIds`](crate::ports::RandomIds) via [`Service::with_ids`]) and argon2id.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
