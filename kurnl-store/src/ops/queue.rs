@@ -274,85 +274,67 @@ pub(crate) async fn finish_jobs<C: Conn>(
     outcomes: Vec<JobOutcome>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let Unfinished { completed, events } =
+        record_failures_and_retries(c, lease, outcomes, now).await?;
+    if completed.is_empty() {
+        return append_events(c, &events).await;
+    }
     if C::DIALECT == Dialect::Postgres {
-        return pg_finish_jobs(c, lease, outcomes, now).await;
+        return pg_complete(c, lease, completed, &events, now).await;
     }
-    let mut seen = std::collections::HashSet::new();
-    if !outcomes.iter().all(|o| seen.insert(o.job_id)) {
-        return Err(StoreError::LeaseLost);
-    }
-    let mut events: Vec<NewEvent> = Vec::new();
     // Completions, the common case, are one statement for the whole lease.
-    let mut completed = args![lease.0, now];
-    let mut placeholders = Vec::new();
-    for outcome in outcomes {
-        let (status, run_at, error) = match outcome.result {
-            JobResult::Completed { events: new_events } => {
-                events.extend(new_events);
-                completed.push(Arg::from(outcome.job_id.0));
-                placeholders.push(format!("${}", completed.len()));
-                continue;
-            }
-            JobResult::Failed {
-                error,
-                events: new_events,
-            } => {
-                events.extend(new_events);
-                (JobStatus::Failed, None, error)
-            }
-            JobResult::Retry { at, error } => (JobStatus::Pending, Some(at), error),
-        };
-        let n = c
-            .execute(
-                "UPDATE jobs SET status = $3, run_at = COALESCE($4, run_at), last_error = $5, lease = NULL, \
-                 lease_expires_at = NULL, updated_at = $6 WHERE id = $1 AND lease = $2 AND status = 'in_progress'",
-                args![outcome.job_id.0, lease.0, status.as_str(), run_at, error, now],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::LeaseLost);
-        }
-    }
-    if !placeholders.is_empty() {
-        let sql = format!(
-            "UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, lease_expires_at = NULL, \
-             updated_at = $2 WHERE lease = $1 AND status = 'in_progress' AND id IN ({})",
-            placeholders.join(", ")
-        );
-        let n = c.execute(&sql, completed).await?;
-        if n != placeholders.len() as u64 {
-            return Err(StoreError::LeaseLost);
-        }
+    let mut a = args![lease.0, now];
+    let placeholders: Vec<String> = completed
+        .iter()
+        .map(|id| {
+            a.push(Arg::from(id.0));
+            format!("${}", a.len())
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, lease_expires_at = NULL, \
+         updated_at = $2 WHERE lease = $1 AND status = 'in_progress' AND id IN ({})",
+        placeholders.join(", ")
+    );
+    let n = c.execute(&sql, a).await?;
+    if n != completed.len() as u64 {
+        return Err(StoreError::LeaseLost);
     }
     append_events(c, &events).await
 }
 
-/// [`finish_jobs`] on PostgreSQL: the completions and every event of the call are one
-/// statement (failures and retries, the rare case, are one statement each before it).
-async fn pg_finish_jobs<C: Conn>(
+/// What [`record_failures_and_retries`] leaves to do: the completed jobs and every event of
+/// the call.
+struct Unfinished {
+    completed: Vec<JobId>,
+    events: Vec<NewEvent>,
+}
+
+/// Checks that no job appears twice and writes the failures and retries (the rare case, one
+/// statement each); completions are left to one statement per backend.
+async fn record_failures_and_retries<C: Conn>(
     c: &mut C,
     lease: LeaseToken,
     outcomes: Vec<JobOutcome>,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Unfinished> {
     let mut seen = std::collections::HashSet::new();
     if !outcomes.iter().all(|o| seen.insert(o.job_id)) {
         return Err(StoreError::LeaseLost);
     }
-    let mut events: Vec<NewEvent> = Vec::new();
-    let mut completed: Vec<serde_json::Value> = Vec::new();
+    let mut left = Unfinished {
+        completed: Vec::new(),
+        events: Vec::new(),
+    };
     for outcome in outcomes {
         let (status, run_at, error) = match outcome.result {
-            JobResult::Completed { events: new_events } => {
-                events.extend(new_events);
-                completed.push(serde_json::Value::String(outcome.job_id.0.to_string()));
+            JobResult::Completed { events } => {
+                left.events.extend(events);
+                left.completed.push(outcome.job_id);
                 continue;
             }
-            JobResult::Failed {
-                error,
-                events: new_events,
-            } => {
-                events.extend(new_events);
+            JobResult::Failed { error, events } => {
+                left.events.extend(events);
                 (JobStatus::Failed, None, error)
             }
             JobResult::Retry { at, error } => (JobStatus::Pending, Some(at), error),
@@ -368,9 +350,17 @@ async fn pg_finish_jobs<C: Conn>(
             return Err(StoreError::LeaseLost);
         }
     }
-    if completed.is_empty() {
-        return append_events(c, &events).await;
-    }
+    Ok(left)
+}
+
+/// PostgreSQL: the completions and every event of the call in one statement.
+async fn pg_complete<C: Conn>(
+    c: &mut C,
+    lease: LeaseToken,
+    completed: Vec<JobId>,
+    events: &[NewEvent],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let expected = completed.len() as i64;
     let sql = format!(
         "WITH done AS (UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, \
@@ -382,8 +372,13 @@ async fn pg_finish_jobs<C: Conn>(
     let a = vec![
         Arg::from(lease.0),
         Arg::from(now),
-        Arg::Json(Some(serde_json::Value::Array(completed))),
-        pg_events_arg(&events)?,
+        Arg::Json(Some(serde_json::Value::Array(
+            completed
+                .iter()
+                .map(|id| serde_json::Value::String(id.0.to_string()))
+                .collect(),
+        ))),
+        pg_events_arg(events)?,
     ];
     let done: Option<CountRow> = c.fetch_optional(&sql, a).await?;
     // A job not held under `lease`: the caller's transaction rolls back the whole statement.
