@@ -66,6 +66,12 @@ async fn worker(url: &str, schema: &str, log: &Path) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
+    // With KURNL_SCALE_OUT_HANG_AFTER=n the worker finishes n leases, then claims one more,
+    // announces it in `<log>.holding` and hangs on it: the test kills it while it holds a lease.
+    let hang_after: Option<usize> = std::env::var("KURNL_SCALE_OUT_HANG_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut leases_done = 0;
     loop {
         let now = Utc::now();
         store.reap_expired_leases(now).await.expect("reap");
@@ -79,6 +85,12 @@ async fn worker(url: &str, schema: &str, log: &Path) {
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         };
+        if hang_after.is_some_and(|n| leases_done >= n) {
+            std::fs::write(log.with_extension("holding"), claimed.lease.to_string())
+                .expect("write holding marker");
+            std::future::pending::<()>().await;
+        }
+        leases_done += 1;
         // One "session" per lease: the jobs are applied one after the other.
         let mut lines = Vec::new();
         let mut outcomes = Vec::new();
@@ -153,8 +165,19 @@ async fn set_up(url: &str) -> Run {
 
 /// Starts worker `n`; each job takes it `job_ms` milliseconds.
 fn spawn_worker(run: &Run, n: usize, job_ms: u64) -> Child {
+    worker_command(run, n, job_ms)
+        .spawn()
+        .expect("spawn worker")
+}
+
+fn worker_log(run: &Run, n: usize) -> PathBuf {
+    run.dir.join(format!("worker-{n}.log"))
+}
+
+fn worker_command(run: &Run, n: usize, job_ms: u64) -> Command {
     let schema = run.store.schema().expect("schema").to_owned();
-    Command::new(std::env::current_exe().expect("test binary"))
+    let mut command = Command::new(std::env::current_exe().expect("test binary"));
+    command
         .env("KURNL_SCALE_OUT_JOB_MS", job_ms.to_string())
         .args([
             "--exact",
@@ -164,13 +187,9 @@ fn spawn_worker(run: &Run, n: usize, job_ms: u64) -> Child {
         ])
         .env("KURNL_TEST_POSTGRES_URL", &run.url)
         .env("KURNL_SCALE_OUT_WORKER", schema)
-        .env(
-            "KURNL_SCALE_OUT_LOG",
-            run.dir.join(format!("worker-{n}.log")),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn worker")
+        .env("KURNL_SCALE_OUT_LOG", worker_log(run, n))
+        .stdout(Stdio::null());
+    command
 }
 
 async fn completed(run: &Run) -> i64 {
@@ -199,7 +218,11 @@ async fn verify(run: &Run) {
     let mut by_switch: BTreeMap<String, Vec<(i128, i128)>> = BTreeMap::new();
     let mut by_port: BTreeMap<(String, String), Vec<(i128, String)>> = BTreeMap::new();
     for entry in std::fs::read_dir(&run.dir).expect("log dir") {
-        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read log");
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "holding") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).expect("read log");
         for line in text.lines() {
             let f: Vec<&str> = line.split(' ').collect();
             assert_eq!(f.len(), 5, "malformed log line {line:?}");
@@ -289,22 +312,31 @@ async fn a_sigkilled_workers_jobs_are_finished_by_the_others() {
         return;
     };
     let run = set_up(&url).await;
-    // Worker 0 is slow (400 ms per job, four jobs per lease): it holds a lease nearly all the
-    // time, so the kill lands mid-session.
-    let mut children: Vec<Child> = (0..WORKERS)
-        .map(|n| spawn_worker(&run, n, if n == 0 { 400 } else { 2 }))
+    // Worker 0 is slow (400 ms per job, four jobs per lease); after two leases it claims a third
+    // and hangs on it, so the kill is sure to land while it holds a lease (it used to be a race
+    // with its own finish, which a loaded CI machine lost).
+    let mut hanging = worker_command(&run, 0, 400);
+    hanging.env("KURNL_SCALE_OUT_HANG_AFTER", "2");
+    let mut children: Vec<Child> = std::iter::once(hanging.spawn().expect("spawn worker"))
+        .chain((1..WORKERS).map(|n| spawn_worker(&run, n, 2)))
         .collect();
-    let started = Instant::now();
     wait_for(&run, 300, Duration::from_secs(120)).await;
-    tokio::time::sleep(Duration::from_secs(2).saturating_sub(started.elapsed())).await;
-    // SIGKILL (Child::kill on Unix) while it holds leases: no clean-up runs.
+    let marker = worker_log(&run, 0).with_extension("holding");
+    let started = Instant::now();
+    let held_lease = loop {
+        if let Ok(lease) = std::fs::read_to_string(&marker) {
+            break lease;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "worker 0 never reached its held lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // SIGKILL (Child::kill on Unix) while it holds the lease: no clean-up runs.
     children[0].kill().expect("kill worker");
     children[0].wait().expect("reap killed worker");
-    let (held,): (i64,) = sqlx::query_as("SELECT count(*) FROM jobs WHERE status = 'in_progress'")
-        .fetch_one(run.store.pool())
-        .await
-        .expect("count");
-    eprintln!("killed worker 0 after 300+ completions; {held} jobs in progress at that moment");
+    eprintln!("killed worker 0 while it held lease {held_lease}");
     wait_for(&run, run.jobs.len() as i64, Duration::from_secs(180)).await;
     stop(&mut children[1..]);
     verify(&run).await;
