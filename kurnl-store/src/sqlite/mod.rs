@@ -117,9 +117,12 @@ impl SqliteStore {
             // Savepoints (one per write set in a group commit) journal the pages they change;
             // in memory that costs a copy, in a temporary file a write system call per page.
             .pragma("temp_store", "memory");
+        // No ping before handing a connection out: SQLite runs in-process, so the ping only
+        // costs a round trip to the connection's thread (sqlx still checks it on release).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(base.clone())
             .await
             .map_err(map_sqlite)?;
@@ -129,6 +132,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::backend(format!("sqlite migration failed: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(options.read_connections.max(1))
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await
             .map_err(map_sqlite)?;
@@ -151,6 +155,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options)
