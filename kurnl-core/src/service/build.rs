@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Service;
+use super::shared_reads::SharedReads;
 use crate::error::{Error, Result};
 use crate::lifecycle::{Effect, EventKind, PortIntent};
 use crate::model::{
@@ -47,17 +48,21 @@ pub(crate) fn desired_config(
 }
 
 impl Service {
-    /// Resolves a port and its switch; a location pointing nowhere is an inventory bug (500).
-    pub(crate) async fn port_context(&self, port: PortRef) -> Result<PortContext> {
+    /// Resolves a port and its switch (the switch through `reads`); a location pointing
+    /// nowhere is an inventory bug (500).
+    pub(crate) async fn port_context(
+        &self,
+        port: PortRef,
+        reads: &SharedReads,
+    ) -> Result<PortContext> {
         let record = self.store.get_port(port).await?.ok_or_else(|| {
             Error::Internal(format!(
                 "port {} of switch {} missing from the inventory",
                 port.port_number, port.switch_id
             ))
         })?;
-        let switch = self
-            .store
-            .get_switch(port.switch_id)
+        let switch = reads
+            .switch(port.switch_id, self.store.get_switch(port.switch_id))
             .await?
             .ok_or_else(|| {
                 Error::Internal(format!(

@@ -6,6 +6,7 @@ use super::bulk_waves;
 use super::fields::{Fields, uuid};
 use super::requests::{BulkRequest, ProvisionRequest};
 use super::responses::{BatchAccepted, BatchResultView, BatchStatusView};
+use super::shared_reads::SharedReads;
 use super::{Caller, Service};
 use crate::error::{self, Error, Result};
 use crate::model::{Batch, BatchEntry, EntryOutcome, JobStatus};
@@ -108,9 +109,10 @@ impl Service {
             .collect();
         let requests: Vec<&serde_json::Value> = todo.iter().map(|e| &e.request).collect();
         let mut processed = 0;
+        let reads = SharedReads::default();
         for wave in bulk_waves::waves(&requests) {
             let results: Vec<Result<()>> = futures::stream::iter(wave)
-                .map(|i| self.process_entry(&caller, batch, todo[i]))
+                .map(|i| self.process_entry(&caller, batch, todo[i], &reads))
                 .buffer_unordered(self.config.bulk_concurrency.max(1))
                 .collect()
                 .await;
@@ -134,12 +136,13 @@ impl Service {
         caller: &Caller,
         batch: &Batch,
         entry: &BatchEntry,
+        reads: &SharedReads,
     ) -> Result<()> {
         let outcome = match serde_json::from_value::<ProvisionRequest>(entry.request.clone()) {
             Err(e) => EntryOutcome::Failed {
                 error: format!("invalid entry: {e}"),
             },
-            Ok(request) => match self.provider_initiated(caller, request).await {
+            Ok(request) => match self.provider_initiated_with(caller, request, reads).await {
                 Ok(r) => EntryOutcome::Created {
                     subscription_id: r.subscription_id,
                     subscriber_id: r.subscriber_id,

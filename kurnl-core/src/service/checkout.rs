@@ -4,6 +4,7 @@ use super::create::{CreateSpec, SubscriberDraft, Target, email_key, external_key
 use super::fields::{Fields, present, uuid};
 use super::requests::{AddressInput, AnonymousRequest, CheckoutRequest, ContactInput};
 use super::responses::ProvisionResponse;
+use super::shared_reads::SharedReads;
 use super::{Caller, Service};
 use crate::error::Result;
 use crate::model::{Address, ContactDetail};
@@ -217,15 +218,19 @@ impl Service {
             invoice_contact: Some(invoice),
             contract_contact: Some(present(contract)?),
         };
-        self.create_subscription(CreateSpec {
-            caller: *caller,
-            plan_version_id,
-            target: present(target)?,
-            subscriber: Some(draft),
-            mac: present(mac)?,
-            external_id: None,
-            idempotency_key: email_key(&email, plan_version_id),
-        })
+        let reads = SharedReads::default();
+        self.create_subscription(
+            CreateSpec {
+                caller: *caller,
+                plan_version_id,
+                target: present(target)?,
+                subscriber: Some(draft),
+                mac: present(mac)?,
+                external_id: None,
+                idempotency_key: email_key(&email, plan_version_id),
+            },
+            &reads,
+        )
         .await
     }
 
@@ -264,15 +269,19 @@ impl Service {
         );
         f.finish()?;
         let external = present(external)?;
-        self.create_subscription(CreateSpec {
-            caller: *caller,
-            plan_version_id: present(plan)?,
-            target: present(target)?,
-            subscriber: None,
-            mac: present(mac)?,
-            idempotency_key: external_key(&external),
-            external_id: Some(external),
-        })
+        let reads = SharedReads::default();
+        self.create_subscription(
+            CreateSpec {
+                caller: *caller,
+                plan_version_id: present(plan)?,
+                target: present(target)?,
+                subscriber: None,
+                mac: present(mac)?,
+                idempotency_key: external_key(&external),
+                external_id: Some(external),
+            },
+            &reads,
+        )
         .await
     }
 }

@@ -4,6 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::build::PortContext;
 use super::responses::{MSG_PENDING_INSTALL, MSG_PROVISIONING_STARTED, ProvisionResponse};
+use super::shared_reads::SharedReads;
 use super::{Caller, Service};
 use crate::error::{self, Error, Result};
 use crate::lifecycle::{self, Command, State};
@@ -83,10 +84,10 @@ impl Service {
         &self,
         caller: &Caller,
         id: PlanVersionId,
+        reads: &SharedReads,
     ) -> Result<PlanVersion> {
-        let plan = self
-            .store
-            .get_plan_version(id)
+        let plan = reads
+            .plan_version(id, self.store.get_plan_version(id))
             .await?
             .ok_or_else(|| Error::NotFound("Plan version not found".into()))?;
         if plan.provider_id != caller.provider_id {
@@ -96,9 +97,14 @@ impl Service {
     }
 
     /// Creates a subscription (or returns the one created by an identical earlier call).
-    pub(crate) async fn create_subscription(&self, spec: CreateSpec) -> Result<ProvisionResponse> {
+    /// `reads` may carry inventory already read for the same request (a bulk batch).
+    pub(crate) async fn create_subscription(
+        &self,
+        spec: CreateSpec,
+        reads: &SharedReads,
+    ) -> Result<ProvisionResponse> {
         let plan = self
-            .owned_plan_version(&spec.caller, spec.plan_version_id)
+            .owned_plan_version(&spec.caller, spec.plan_version_id, reads)
             .await?;
         let (port, mode) = match &spec.target {
             Target::Location(hash) => {
@@ -108,7 +114,7 @@ impl Service {
                     .await?
                     .ok_or_else(|| Error::NotFound(error::LOCATION_NOT_FOUND.into()))?;
                 (
-                    Some(self.port_context(location.port).await?),
+                    Some(self.port_context(location.port, reads).await?),
                     DeliveryMode::Direct,
                 )
             }
@@ -120,9 +126,9 @@ impl Service {
                 (None, DeliveryMode::HomeDrop)
             }
         };
-        let provider = self
-            .store
-            .get_provider(spec.caller.provider_id)
+        let provider_id = spec.caller.provider_id;
+        let provider = reads
+            .provider(provider_id, self.store.get_provider(provider_id))
             .await?
             .ok_or_else(|| Error::NotFound("Provider not found".into()))?;
         let fingerprint = spec.fingerprint();

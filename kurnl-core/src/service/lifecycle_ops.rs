@@ -5,6 +5,7 @@ use super::create::response_for;
 use super::fields::{Fields, present, uuid};
 use super::requests::{ChangePlanRequest, ConfirmInstallRequest};
 use super::responses::{LifecycleResponse, ProvisionResponse};
+use super::shared_reads::SharedReads;
 use super::{Caller, Service};
 use crate::error::{self, Error, Result};
 use crate::lifecycle::{self, Command, Effect, State};
@@ -105,7 +106,9 @@ impl Service {
             uuid::<PlanVersionId>,
         );
         f.finish()?;
-        let plan = self.owned_plan_version(caller, present(plan)?).await?;
+        let plan = self
+            .owned_plan_version(caller, present(plan)?, &SharedReads::default())
+            .await?;
         // Looked up first so that an unknown subscription is a 404 whatever the plan's window.
         self.subscription(caller, subscription_id).await?;
         if !plan.is_active_at(self.clock.now()) {
@@ -257,7 +260,7 @@ impl Service {
                     })?,
             };
             let port = match after.port {
-                Some(p) => Some(self.port_context(p).await?),
+                Some(p) => Some(self.port_context(p, &SharedReads::default()).await?),
                 None => None,
             };
             let (jobs, events) =

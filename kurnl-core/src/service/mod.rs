@@ -18,6 +18,7 @@ mod provider_initiated;
 mod queries;
 mod requests;
 mod responses;
+mod shared_reads;
 mod subscribers;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@ use super::create::{CreateSpec, SubscriberDraft, Target, email_key, external_key
 use super::fields::{Fields, present, uuid};
 use super::requests::ProvisionRequest;
 use super::responses::ProvisionResponse;
+use super::shared_reads::SharedReads;
 use super::{Caller, Service};
 use crate::error::Result;
 use crate::model::Address;
@@ -26,6 +27,17 @@ impl Service {
         &self,
         caller: &Caller,
         req: ProvisionRequest,
+    ) -> Result<ProvisionResponse> {
+        self.provider_initiated_with(caller, req, &SharedReads::default())
+            .await
+    }
+
+    /// [`Service::provider_initiated`] with inventory reads shared across a bulk batch.
+    pub(crate) async fn provider_initiated_with(
+        &self,
+        caller: &Caller,
+        req: ProvisionRequest,
+        reads: &SharedReads,
     ) -> Result<ProvisionResponse> {
         let mut f = Fields::body();
         let plan = f.required(
@@ -88,15 +100,18 @@ impl Service {
             invoice_contact: None,
             contract_contact: None,
         };
-        self.create_subscription(CreateSpec {
-            caller: *caller,
-            plan_version_id,
-            target: Target::Location(present(hash)?),
-            subscriber: Some(draft),
-            mac: present(mac)?,
-            external_id: external,
-            idempotency_key,
-        })
+        self.create_subscription(
+            CreateSpec {
+                caller: *caller,
+                plan_version_id,
+                target: Target::Location(present(hash)?),
+                subscriber: Some(draft),
+                mac: present(mac)?,
+                external_id: external,
+                idempotency_key,
+            },
+            reads,
+        )
         .await
     }
 }
