@@ -2,6 +2,7 @@
 //! (webhook events), both driven by the store so that several processes can share the work.
 
 mod backoff;
+mod claim_pacing;
 mod outbox;
 mod worker;
 

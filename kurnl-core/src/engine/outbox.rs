@@ -225,7 +225,9 @@ pub struct DispatcherConfig {
     pub batch_size: u32,
     /// Deliveries in flight at once.
     pub concurrency: usize,
-    /// Wait between rounds when nothing was due (the [`OutboxDispatcher::run`] loop).
+    /// The [`OutboxDispatcher::run`] loop claims again at once only after a full claim
+    /// (more may be due); after a short one it waits this long, however soon deliveries
+    /// finish. It bounds how long a new event waits for its first attempt. 100 ms by default.
     pub poll_interval: Duration,
     /// How long a claimed event stays leased, so that no other dispatcher attempts it at the
     /// same time. Raised when shorter than `timeout × (⌈batch_size / concurrency⌉ + 1)`.
@@ -237,7 +239,7 @@ impl Default for DispatcherConfig {
         Self {
             batch_size: 100,
             concurrency: 32,
-            poll_interval: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(100),
             lease: default_lease(),
         }
     }
@@ -460,7 +462,8 @@ impl OutboxDispatcher {
     /// whole batch: it claims up to `batch_size` events, keeps up to `concurrency` attempts in
     /// flight (each its own task) and starts the next claimed event as soon as a slot frees
     /// up, so one slow receiver does not hold back the others' deliveries. When nothing is due
-    /// it polls every `poll_interval`.
+    /// it polls every `poll_interval`; so does it while deliveries are running and the last
+    /// claim came back short.
     ///
     /// On shutdown it starts nothing more and finishes (and records) the attempts in flight
     /// before returning; events claimed but not started yet are retried, by this or another
@@ -473,12 +476,16 @@ impl OutboxDispatcher {
         // Attempts run as tasks: they make progress (and release store connections) while
         // this loop is busy claiming, which a single-writer store such as SQLite needs.
         let mut in_flight = tokio::task::JoinSet::new();
+        // A claim that came back short means nothing more is due: the next claim waits for
+        // `poll_interval` even when deliveries finish sooner, so that a trickle of events does
+        // not cost a store write per delivery.
+        let mut next_claim = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
             }
             let mut more_due = false;
-            if queue.is_empty() {
+            if queue.is_empty() && tokio::time::Instant::now() >= next_claim {
                 match this.claim(batch).await {
                     Ok(events) => {
                         more_due = events.len() >= batch as usize;
@@ -489,6 +496,9 @@ impl OutboxDispatcher {
                         }));
                     }
                     Err(error) => tracing::warn!(%error, "outbox: claiming events failed"),
+                }
+                if !more_due {
+                    next_claim = tokio::time::Instant::now() + this.config.poll_interval;
                 }
             }
             while in_flight.len() < slots {
@@ -502,7 +512,7 @@ impl OutboxDispatcher {
             if more_due && queue.is_empty() && slot_free {
                 continue;
             }
-            let idle = queue.is_empty() && slot_free && !more_due;
+            let waiting_for_claim = queue.is_empty() && slot_free;
             tokio::select! {
                 Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
                     log_join(joined);
@@ -511,7 +521,7 @@ impl OutboxDispatcher {
                         log_join(joined);
                     }
                 }
-                () = tokio::time::sleep(this.config.poll_interval), if idle => {}
+                () = tokio::time::sleep_until(next_claim), if waiting_for_claim => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         break;

@@ -8,6 +8,7 @@ use chrono::Duration;
 use tokio::sync::watch;
 
 use super::Backoff;
+use super::claim_pacing::ClaimPacing;
 use crate::model::{EventData, Job, NewEvent, Switch};
 use crate::ports::{
     ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator,
@@ -28,15 +29,19 @@ pub struct EngineConfig {
     pub backoff: Backoff,
     /// Deadline for one `apply` session.
     pub apply_timeout: StdDuration,
-    /// Sleep when nothing is due.
+    /// Sleep when nothing is due. [`ProvisioningEngine::run`] polls an empty queue once per
+    /// `idle_poll` in all, not once per claim loop.
     pub idle_poll: StdDuration,
+    /// Expired leases are reaped at most this often per engine (each reap is a write). A
+    /// vanished worker's jobs are taken over after their lease plus up to this long.
+    pub reap_interval: Duration,
     /// Claims processed concurrently by [`ProvisioningEngine::run`].
     pub concurrency: usize,
 }
 
 impl Default for EngineConfig {
     /// 30 s leases, 50 jobs per claim, 3 attempts (1 s, then x4 up to 60 s, ±20 %), 120 s per
-    /// session, 4 concurrent claims.
+    /// session, 4 concurrent claims, polls every 100 ms when idle, reaps at most once a second.
     fn default() -> Self {
         Self {
             worker: format!("worker-{}", std::process::id()),
@@ -51,6 +56,7 @@ impl Default for EngineConfig {
             },
             apply_timeout: StdDuration::from_secs(120),
             idle_poll: StdDuration::from_millis(100),
+            reap_interval: Duration::seconds(1),
             concurrency: 4,
         }
     }
@@ -79,6 +85,7 @@ pub struct ProvisioningEngine {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     config: EngineConfig,
+    pacing: Arc<ClaimPacing>,
 }
 
 impl ProvisioningEngine {
@@ -96,6 +103,7 @@ impl ProvisioningEngine {
             clock,
             ids,
             config,
+            pacing: Arc::default(),
         }
     }
 
@@ -104,16 +112,17 @@ impl ProvisioningEngine {
         &self.config
     }
 
-    /// Reaps expired leases, claims one switch's due jobs and runs them.
+    /// Reaps expired leases (when `reap_interval` has passed since this engine last did),
+    /// claims one switch's due jobs and runs them.
     ///
     /// # Errors
     /// Store failures; driver failures are recorded on the jobs instead.
     pub async fn run_once(&self) -> Result<TickReport, StoreError> {
         let now = self.clock.now();
-        let mut report = TickReport {
-            reaped: self.store.reap_expired_leases(now).await?,
-            ..TickReport::default()
-        };
+        let mut report = TickReport::default();
+        if self.pacing.reap_due(now, self.config.reap_interval) {
+            report.reaped = self.store.reap_expired_leases(now).await?;
+        }
         let request = ClaimRequest {
             worker: self.config.worker.clone(),
             now,
@@ -183,17 +192,20 @@ impl ProvisioningEngine {
             let mut shutdown = shutdown.clone();
             tasks.push(tokio::spawn(async move {
                 while !*shutdown.borrow() {
-                    let idle = match engine.run_once().await {
-                        Ok(r) => r.claimed == 0,
+                    // Another loop just found the queue empty: wait for the next poll.
+                    if let Some(until) = engine.pacing.idle_until() {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                        continue;
+                    }
+                    match engine.run_once().await {
+                        Ok(r) if r.claimed > 0 => engine.pacing.found_work(),
+                        Ok(_) => engine.pacing.found_empty(engine.config.idle_poll),
                         Err(e) => {
                             tracing::error!(error = %e, "provisioning engine store error");
-                            true
-                        }
-                    };
-                    if idle {
-                        tokio::select! {
-                            _ = tokio::time::sleep(engine.config.idle_poll) => {}
-                            _ = shutdown.changed() => {}
+                            engine.pacing.found_empty(engine.config.idle_poll);
                         }
                     }
                 }
