@@ -30,7 +30,21 @@ struct PgPlanRow {
 }
 
 impl<C: Conn> Explaining<'_, C> {
+    /// Plans `sql`; a string of several statements ([`Statements`](crate::ops::statements))
+    /// statement by statement (each with the whole argument list: SQLite binds by number),
+    /// leaving out savepoint bookkeeping, which has no plan.
     async fn explain(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
+        for statement in sql.split(";\n") {
+            let head = statement.trim_start();
+            if head.starts_with("RELEASE") || head.starts_with("SAVEPOINT") {
+                continue;
+            }
+            self.explain_one(statement, args).await?;
+        }
+        Ok(())
+    }
+
+    async fn explain_one(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
         let lines = match C::DIALECT {
             Dialect::Sqlite => {
                 let rows: Vec<SqlitePlanRow> = self
@@ -62,8 +76,10 @@ impl<C: Conn> Explaining<'_, C> {
         let mut out = Vec::new();
         for plan in &self.plans {
             for line in &plan.lines {
-                let sqlite_scan =
-                    line.trim_start().starts_with("SCAN ") && !line.contains(" USING ");
+                // `SCAN CONSTANT ROW` is a SELECT without a table (`SELECT changes()`).
+                let sqlite_scan = line.trim_start().starts_with("SCAN ")
+                    && !line.contains(" USING ")
+                    && !line.contains("CONSTANT ROW");
                 if sqlite_scan || line.contains("Seq Scan") {
                     out.push(format!("{line}\n    in: {}", plan.sql));
                 }
@@ -235,7 +251,7 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
             attempt,
             next: DeliveryNext::Delivered,
         };
-        let _ = outbox::record_delivery(c, event.id, &record).await;
+        let _ = outbox::record_delivery(c, None, event.id, &record).await;
         let _ = outbox::get_event(c, w.provider, event.id).await;
         let _ = outbox::replay_event(c, w.provider, event.id, t).await;
     }
@@ -267,7 +283,7 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
         subscriber_id: Some(s.subscriber.id),
         job_id: Some(s.job.id),
     };
-    let _ = batches::record_batch_entry(c, batch.id, 0, &outcome).await;
+    let _ = batches::record_batch_entry(c, None, batch.id, 0, &outcome).await;
     let _ = batches::get_batch(c, w.provider, batch.id).await;
     let _ = batches::purge_batches(c, t - Duration::days(365)).await;
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
 use crate::ops::queue::advisory_key;
+use crate::ops::statements::Statements;
 use crate::rows::*;
 use kurnl_core::model::{Batch, EntryOutcome};
 use kurnl_core::ports::{BatchView, ConflictKind, StoreError};
@@ -78,8 +79,15 @@ pub(crate) async fn create_batch<C: Conn>(
     Ok(())
 }
 
+const UPDATE_ENTRY: &str =
+    "UPDATE batch_entries SET outcome = $3, job_id = $4 WHERE batch_id = $1 AND idx = $2";
+
+/// Records an entry's outcome after `prefix` (the group commit's savepoint statements, if
+/// any). On SQLite the prefix, the update, its count and the batch's reopening go as one call
+/// ([`Statements`]).
 pub(crate) async fn record_batch_entry<C: Conn>(
     c: &mut C,
+    prefix: Option<&str>,
     batch: BatchId,
     index: u32,
     outcome: &EntryOutcome,
@@ -87,14 +95,32 @@ pub(crate) async fn record_batch_entry<C: Conn>(
     let mut a = args![batch.0, index];
     a.push(Arg::json(outcome)?);
     a.push(Arg::from(entry_job(Some(outcome))));
-    let n = c
-        .execute(
-            "UPDATE batch_entries SET outcome = $3, job_id = $4 WHERE batch_id = $1 AND idx = $2",
-            a,
-        )
-        .await?;
+    let has_job = entry_job(Some(outcome)).is_some();
+    if C::DIALECT == Dialect::Sqlite {
+        let mut s = Statements::default();
+        if let Some(prefix) = prefix {
+            s.push(prefix, Vec::new());
+        }
+        s.push(UPDATE_ENTRY, a);
+        s.push("SELECT changes() AS n", Vec::new());
+        if has_job {
+            // `changes()` still counts the entry update: a SELECT changes nothing.
+            s.push(
+                "UPDATE batches SET finished = FALSE WHERE id = $1 AND finished AND changes() = 1",
+                args![batch.0],
+            );
+        }
+        if s.fetch_count(c).await? == 1 {
+            return Ok(());
+        }
+        return entry_not_found(c, batch).await;
+    }
+    if let Some(prefix) = prefix {
+        c.execute(prefix, Vec::new()).await?;
+    }
+    let n = c.execute(UPDATE_ENTRY, a).await?;
     if n == 1 {
-        if entry_job(Some(outcome)).is_some() {
+        if has_job {
             // An outcome with a job may reopen a batch marked finished (outcomes overwrite).
             c.execute(
                 "UPDATE batches SET finished = FALSE WHERE id = $1 AND finished",
@@ -104,6 +130,11 @@ pub(crate) async fn record_batch_entry<C: Conn>(
         }
         return Ok(());
     }
+    entry_not_found(c, batch).await
+}
+
+/// The error for an entry update that changed nothing.
+async fn entry_not_found<C: Conn>(c: &mut C, batch: BatchId) -> StoreResult<()> {
     let exists: Option<IdRow> = c
         .fetch_optional("SELECT id FROM batches WHERE id = $1", args![batch.0])
         .await?;

@@ -39,8 +39,8 @@ pub(crate) enum GroupedWrite {
 }
 
 /// Runs `prefix` if any (the SQLite group commit's savepoint statements), then one grouped
-/// write, in the connection or transaction given. A commit takes the prefix into its own round
-/// trip.
+/// write, in the connection or transaction given. A commit, a delivery record and a batch
+/// entry take the prefix into their own round trip.
 pub(crate) async fn apply<C: Conn>(
     c: &mut C,
     prefix: Option<&str>,
@@ -50,6 +50,14 @@ pub(crate) async fn apply<C: Conn>(
         GroupedWrite::Commit(writes) => {
             return super::commit::commit_after(c, *writes, prefix).await;
         }
+        GroupedWrite::RecordDelivery { event, record } => {
+            return super::outbox::record_delivery(c, prefix, event, &record).await;
+        }
+        GroupedWrite::RecordBatchEntry {
+            batch,
+            index,
+            outcome,
+        } => return super::batches::record_batch_entry(c, prefix, batch, index, &outcome).await,
         other => other,
     };
     if let Some(prefix) = prefix {
@@ -64,13 +72,14 @@ pub(crate) async fn apply<C: Conn>(
             now,
         } => super::queue::finish_jobs(c, lease, outcomes, now).await,
         GroupedWrite::Heartbeat { lease, until } => super::queue::heartbeat(c, lease, until).await,
+        // Returned above; kept for exhaustiveness.
         GroupedWrite::RecordDelivery { event, record } => {
-            super::outbox::record_delivery(c, event, &record).await
+            super::outbox::record_delivery(c, None, event, &record).await
         }
         GroupedWrite::RecordBatchEntry {
             batch,
             index,
             outcome,
-        } => super::batches::record_batch_entry(c, batch, index, &outcome).await,
+        } => super::batches::record_batch_entry(c, None, batch, index, &outcome).await,
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
+use crate::ops::statements::Statements;
 use crate::rows::*;
 use kurnl_core::model::{DeliveryAttempt, DeliveryStatus, Event};
 use kurnl_core::ports::{
@@ -59,8 +60,16 @@ pub(crate) async fn claim_events<C: Conn>(
     Ok(events)
 }
 
+const UPDATE_DELIVERED: &str = "UPDATE events SET attempts = attempts + 1, lease = NULL, \
+    lease_expires_at = NULL, status = $3, next_attempt_at = COALESCE($4, next_attempt_at) \
+    WHERE id = $1 AND lease = $2 AND status = 'pending'";
+
+/// Records a delivery attempt after `prefix` (the group commit's savepoint statements, if
+/// any). On SQLite the prefix, the event update, its count and the attempt go as one call
+/// ([`Statements`]); the attempt is inserted only when the update found the leased event.
 pub(crate) async fn record_delivery<C: Conn>(
     c: &mut C,
+    prefix: Option<&str>,
     id: EventId,
     r: &DeliveryRecord,
 ) -> StoreResult<()> {
@@ -69,37 +78,55 @@ pub(crate) async fn record_delivery<C: Conn>(
         DeliveryNext::Failed => (DeliveryStatus::Failed, None),
         DeliveryNext::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
     };
-    let n = c
-        .execute(
-            "UPDATE events SET attempts = attempts + 1, lease = NULL, lease_expires_at = NULL, status = $3, \
-             next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1 AND lease = $2 AND status = 'pending'",
-            args![id.0, r.lease.0, delivery_status_str(status), next_at],
-        )
-        .await?;
-    if n == 0 {
-        let exists: Option<IdRow> = c
-            .fetch_optional("SELECT id FROM events WHERE id = $1", args![id.0])
-            .await?;
-        return Err(match exists {
-            Some(_) => StoreError::LeaseLost,
-            None => StoreError::NotFound("event"),
-        });
-    }
+    let update = args![id.0, r.lease.0, delivery_status_str(status), next_at];
     let at = &r.attempt;
-    c.execute(
-        "INSERT INTO delivery_attempts (event_id, attempt, at, status_code, latency_ms, error) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        args![
-            id.0,
-            at.attempt,
-            at.at,
-            at.status_code,
-            i64::try_from(at.latency_ms).unwrap_or(i64::MAX),
-            at.error.clone()
-        ],
-    )
-    .await?;
-    Ok(())
+    let attempt = args![
+        id.0,
+        at.attempt,
+        at.at,
+        at.status_code,
+        i64::try_from(at.latency_ms).unwrap_or(i64::MAX),
+        at.error.clone()
+    ];
+    let updated = if C::DIALECT == Dialect::Sqlite {
+        let mut s = Statements::default();
+        if let Some(prefix) = prefix {
+            s.push(prefix, Vec::new());
+        }
+        s.push(UPDATE_DELIVERED, update);
+        s.push("SELECT changes() AS n", Vec::new());
+        // `changes()` still counts the event update: a SELECT changes nothing.
+        s.push(
+            "INSERT INTO delivery_attempts (event_id, attempt, at, status_code, latency_ms, error) \
+             SELECT $1, $2, $3, $4, $5, $6 WHERE changes() = 1",
+            attempt,
+        );
+        s.fetch_count(c).await?
+    } else {
+        if let Some(prefix) = prefix {
+            c.execute(prefix, Vec::new()).await?;
+        }
+        let n = c.execute(UPDATE_DELIVERED, update).await?;
+        if n == 1 {
+            c.execute(
+                "INSERT INTO delivery_attempts (event_id, attempt, at, status_code, latency_ms, error) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                attempt,
+            )
+            .await?;
+        }
+        i64::try_from(n).unwrap_or(i64::MAX)
+    };
+    if updated == 1 {
+        return Ok(());
+    }
+    let exists: Option<IdRow> = c
+        .fetch_optional("SELECT id FROM events WHERE id = $1", args![id.0])
+        .await?;
+    Err(match exists {
+        Some(_) => StoreError::LeaseLost,
+        None => StoreError::NotFound("event"),
+    })
 }
 
 pub(crate) async fn list_delivery_attempts<C: Conn>(

@@ -8,11 +8,15 @@
 //! placeholders renumbered into one argument list.
 //!
 //! Only for statements whose individual results are not needed (inserts whose failure is an
-//! error); PostgreSQL's extended protocol takes one statement per query, so this is
-//! SQLite-only.
+//! error), or whose one needed count is read back with `SELECT changes() AS n` right after it
+//! ([`Statements::fetch_count`]; the row count sqlx sums over a string is not usable, since
+//! SQLite reports the previous statement's count again for a `SAVEPOINT` or `RELEASE`).
+//! PostgreSQL's extended protocol takes one statement per query, so this is SQLite-only.
 
 use crate::conn::{Arg, Conn, Dialect};
 use crate::error::StoreResult;
+use crate::rows::CountRow;
+use kurnl_core::ports::StoreError;
 
 /// Statements to run in one call, in order, stopping at the first error.
 #[derive(Debug, Default)]
@@ -38,6 +42,22 @@ impl Statements {
             return Ok(0);
         }
         c.execute(&self.sql, self.args).await
+    }
+}
+
+impl Statements {
+    /// Runs them all and returns the one count they select (one statement of them must be
+    /// `SELECT changes() AS n` or similar, returning exactly one row). SQLite only.
+    pub(crate) async fn fetch_count<C: Conn>(self, c: &mut C) -> StoreResult<i64> {
+        debug_assert_eq!(C::DIALECT, Dialect::Sqlite);
+        let rows: Vec<CountRow> = c.fetch_all(&self.sql, self.args).await?;
+        match rows.as_slice() {
+            [row] => Ok(row.n),
+            _ => Err(StoreError::backend(format!(
+                "expected one count from a statement string, got {} rows",
+                rows.len()
+            ))),
+        }
     }
 }
 
