@@ -98,7 +98,12 @@ impl PgStore {
     /// migrated.
     pub async fn connect_with(url: &str, options: PgOptions) -> Result<Self, StoreError> {
         let connect = PgConnectOptions::from_str(url).map_err(map_pg)?;
-        let mut pool = PgPoolOptions::new().max_connections(options.max_connections.max(1));
+        // No ping before handing a connection out (sqlx still pings on release): a broken
+        // connection fails its statement with a retryable error instead of costing every
+        // operation an extra round trip to the server.
+        let mut pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .test_before_acquire(false);
         if let Some(schema) = &options.schema {
             if !valid_schema(schema) {
                 return Err(StoreError::backend(format!(

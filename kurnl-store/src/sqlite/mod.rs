@@ -1,6 +1,7 @@
 //! [`SqliteStore`]: the embedded default backend.
 
 mod group;
+mod read_conns;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,7 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::error::map_sqlite;
 use group::GroupCommit;
+use read_conns::{ReadConn, ReadConns};
 pub use group::GroupCommitStats;
 
 crate::store_impl::store_imports!();
@@ -42,8 +44,8 @@ pub struct SqliteOptions {
     pub durability: Durability,
     /// How long a statement waits for another process's lock (`busy_timeout`); 5 s by default.
     pub busy_timeout: Duration,
-    /// Connections of the read pool (reads run beside the single writer in WAL mode); 4 by
-    /// default.
+    /// Read connections (reads run beside the single writer in WAL mode): this many serve
+    /// single-statement reads and as many again multi-statement snapshots; 4 by default.
     pub read_connections: u32,
 }
 
@@ -61,7 +63,7 @@ impl Default for SqliteOptions {
 /// embedding process.
 ///
 /// - One writer connection, every write in `BEGIN IMMEDIATE`, so writers never deadlock on
-///   lock upgrades; a pool of read connections beside it (WAL mode lets readers see the last
+///   lock upgrades; read connections beside it (WAL mode lets readers see the last
 ///   commit without blocking the writer).
 /// - [`Store::commit`](kurnl_core::ports::Store::commit) uses group commit: concurrent write
 ///   sets share one transaction and one fsync, each in its own savepoint, so each is still
@@ -81,7 +83,10 @@ pub struct SqliteStore {
     /// `PRAGMA synchronous = ...; BEGIN IMMEDIATE` for durable writes.
     begin_durable: &'static str,
     writer: SqlitePool,
+    /// Snapshots of several statements (`BEGIN` ... `ROLLBACK`).
     reader: SqlitePool,
+    /// Single-statement reads, without the pool's ping on release (see [`read_conns`]).
+    hot_readers: Option<Arc<ReadConns>>,
     group: Arc<GroupCommit>,
     path: Option<PathBuf>,
 }
@@ -130,16 +135,19 @@ impl SqliteStore {
             .run(&writer)
             .await
             .map_err(|e| StoreError::backend(format!("sqlite migration failed: {e}")))?;
+        let read_only = base.read_only(true);
         let reader = SqlitePoolOptions::new()
             .max_connections(options.read_connections.max(1))
             .test_before_acquire(false)
-            .connect_with(base.read_only(true))
+            .connect_with(read_only.clone())
             .await
             .map_err(map_sqlite)?;
+        let hot_readers = ReadConns::open(&read_only, options.read_connections).await?;
         Ok(Self {
             begin_durable: begin_durable(options.durability),
             writer,
             reader,
+            hot_readers: Some(Arc::new(hot_readers)),
             group: Arc::default(),
             path: Some(path),
         })
@@ -169,6 +177,8 @@ impl SqliteStore {
             begin_durable: begin_durable(Durability::Full),
             writer: pool.clone(),
             reader: pool,
+            // In memory there is one connection, shared through the pool.
+            hot_readers: None,
             group: Arc::default(),
             path: None,
         })
@@ -190,18 +200,29 @@ impl SqliteStore {
         &self.reader
     }
 
-    /// Closes both pools, waiting for running statements.
+    /// Closes every connection, waiting for running statements.
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+        if let Some(hot) = &self.hot_readers {
+            hot.close().await;
+        }
     }
 
     fn map_sqlx(err: sqlx::Error) -> StoreError {
         map_sqlite(err)
     }
 
-    async fn read_conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        self.reader.acquire().await.map_err(map_sqlite)
+    async fn read_conn(&self) -> Result<HotRead, StoreError> {
+        match &self.hot_readers {
+            Some(hot) => hot.acquire().await.map(HotRead::Own),
+            None => self
+                .reader
+                .acquire()
+                .await
+                .map(HotRead::Pooled)
+                .map_err(map_sqlite),
+        }
     }
 
     async fn read_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
@@ -227,6 +248,32 @@ impl SqliteStore {
         self.group
             .commit(&self.writer, self.begin_durable, writes)
             .await
+    }
+}
+
+/// The connection of a single-statement read: one of the store's own read connections, or the
+/// pool's (in memory).
+enum HotRead {
+    Own(ReadConn),
+    Pooled(PoolConnection<Sqlite>),
+}
+
+impl std::ops::Deref for HotRead {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Self::Own(c) => c,
+            Self::Pooled(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for HotRead {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Self::Own(c) => c,
+            Self::Pooled(c) => c,
+        }
     }
 }
 
