@@ -2,7 +2,7 @@
 //!
 //! - **bulk**: batch `b` (100 entries, each the CKO-04 path) goes to provider
 //!   `b % providers`; each provider submits its batches one after another, retrying a 429
-//!   (3 batches in progress) after a short pause.
+//!   (3 batches in progress) after a short pause ([`RETRY_PAUSE`]).
 //! - **single**: one CKO-04 call every `1 / rate` seconds, providers in turn.
 
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,11 @@ use crate::inventory::{Slot, Tenant};
 
 /// Entries per bulk batch (the service's limit).
 const BATCH: usize = 100;
+
+/// Pause before retrying a batch refused with 429. A batch stays in progress for seconds, so
+/// polling much faster only spends CPU (each retry rebuilds and resubmits 100 entries) that
+/// the run then reports as kurnl's: at 5 ms the 50k run made 12,941 retries.
+const RETRY_PAUSE: Duration = Duration::from_millis(20);
 
 /// A job and when the API call that created it started.
 #[derive(Clone, Copy)]
@@ -89,7 +94,7 @@ pub async fn submit_bulk(
                         Ok(accepted) => break (accepted, started),
                         Err(kurnl::Error::TooManyRequests(_)) => {
                             out.retries_429 += 1;
-                            tokio::time::sleep(Duration::from_millis(5)).await;
+                            tokio::time::sleep(RETRY_PAUSE).await;
                         }
                         Err(e) => return Err(anyhow::Error::new(e).context("bulk_submit")),
                     }

@@ -18,8 +18,8 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::error::map_sqlite;
 use group::GroupCommit;
-use read_conns::{ReadConn, ReadConns};
 pub use group::GroupCommitStats;
+use read_conns::{ReadConn, ReadConns};
 
 crate::store_impl::store_imports!();
 
@@ -128,7 +128,11 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(base.clone())
+            // Every insert touches the unique indexes (email, idempotency key, location) at
+            // random pages: a bigger cache on the writer keeps them in memory as the
+            // database grows (SQLite's default is 2 MB; this is an upper bound, not an
+            // allocation).
+            .connect_with(base.clone().pragma("cache_size", WRITER_CACHE_KIB))
             .await
             .map_err(map_sqlite)?;
         MIGRATOR
@@ -276,6 +280,9 @@ impl std::ops::DerefMut for HotRead {
         }
     }
 }
+
+/// The writer's page cache, as SQLite's `cache_size` (negative: KiB): 32 MiB.
+const WRITER_CACHE_KIB: &str = "-32768";
 
 /// Every write transaction sets its own `synchronous` level as it begins (in the same call),
 /// so a lease transaction can never leave the writer connection non-durable for the next one.
