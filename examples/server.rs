@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
+use kurnl::engine::{
+    DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine, WorkSignal,
+};
 use kurnl::inventory::Inventory;
 use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::service::Service;
@@ -127,7 +129,9 @@ async fn main() -> anyhow::Result<()> {
     let (_sims, credentials) = start_network(&mut inventory).await?;
 
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.db).await?);
-    let service = Service::new(Arc::clone(&store));
+    // The engine and the dispatcher below start as soon as the API commits work.
+    let signal = WorkSignal::new();
+    let service = Service::new(Arc::clone(&store)).with_work_signal(signal.clone());
     inventory.apply(&service).await?;
     println!("database  {}", args.db.display());
     let resumed = service.resume_batches().await?;
@@ -145,13 +149,15 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(SystemClock),
         Arc::new(TimeOrderedIds),
         EngineConfig::default(),
-    );
+    )
+    .with_work_signal(signal.clone());
     let dispatcher = OutboxDispatcher::new(
         Arc::clone(&store),
         Arc::new(HttpEventSink::new()?),
         Arc::new(SystemClock),
         DeliveryPolicy::kurnl_default(),
-    );
+    )
+    .with_work_signal(signal);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = [
         tokio::spawn(engine.run(stopped.clone())),

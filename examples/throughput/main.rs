@@ -84,6 +84,7 @@ use crate::receiver::Receiver;
 use crate::report::{ProcRun, Report};
 use crate::sims::Fleet;
 use crate::worker::{Engines, Workers, engine_pool};
+use kurnl::engine::WorkSignal;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -187,6 +188,7 @@ async fn start_background(
     db: &Db,
     fleet: &Fleet,
     api_store: &Arc<dyn Store>,
+    signal: &WorkSignal,
 ) -> anyhow::Result<Background> {
     if args.workers > 0 {
         let Db::Postgres { url, schema } = db else {
@@ -210,6 +212,7 @@ async fn start_background(
         &fleet.credentials(),
         "main",
         stores,
+        signal,
     )?))
 }
 
@@ -238,8 +241,10 @@ async fn run(
 
     // --- The measured system: durable store, engines, dispatchers. ---
     let api_store = db.run_store(16).await?;
-    let service = Service::new(Arc::clone(&api_store));
-    let mut background = start_background(args, db, &fleet, &api_store).await?;
+    // In-process engines and dispatchers start as soon as the API commits (WorkSignal).
+    let signal = WorkSignal::new();
+    let service = Service::new(Arc::clone(&api_store)).with_work_signal(signal.clone());
+    let mut background = start_background(args, db, &fleet, &api_store, &signal).await?;
     let rss_ready_kb = ProcStats::of(None).rss_kb;
     let setup_secs = setup_started.elapsed().as_secs_f64();
     eprintln!(

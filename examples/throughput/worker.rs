@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use kurnl::engine::{
     DeliveryPolicy, DispatcherConfig, EngineConfig, OutboxDispatcher, ProvisioningEngine,
+    WorkSignal,
 };
 use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::switch::{CredentialStore, IosDriver, JunosDriver};
@@ -37,12 +38,14 @@ pub struct Engines {
 }
 
 impl Engines {
-    /// One engine (with its own drivers) and one dispatcher per store in `stores`.
+    /// One engine (with its own drivers) and one dispatcher per store in `stores`, all woken
+    /// by `signal` (the API's, when they run in its process).
     pub fn start(
         args: &Args,
         credentials: &CredentialStore,
         label: &str,
         stores: Vec<Arc<dyn Store>>,
+        signal: &WorkSignal,
     ) -> anyhow::Result<Self> {
         let claims = claims(args);
         let credentials = Arc::new(credentials.clone());
@@ -71,7 +74,8 @@ impl Engines {
                 Arc::new(SystemClock),
                 Arc::new(TimeOrderedIds),
                 config,
-            );
+            )
+            .with_work_signal(signal.clone());
             let dispatcher = OutboxDispatcher::new(
                 store,
                 Arc::new(HttpEventSink::new()?),
@@ -83,7 +87,8 @@ impl Engines {
                 concurrency: args.deliveries.max(1),
                 poll_interval: Duration::from_millis(args.poll_ms),
                 ..DispatcherConfig::default()
-            });
+            })
+            .with_work_signal(signal.clone());
             tasks.push(tokio::spawn(engine.run(stopped.clone())));
             tasks.push(tokio::spawn(dispatcher.run(stopped.clone())));
         }
@@ -118,6 +123,8 @@ pub async fn child_main(args: &Args) -> anyhow::Result<()> {
         &credentials,
         &format!("w{}", args.worker_index),
         stores,
+        // A worker process polls: the API's signal does not reach other processes.
+        &WorkSignal::new(),
     )?;
     println!("ready");
     serve_stdin(|_| None).await;

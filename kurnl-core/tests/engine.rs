@@ -218,3 +218,75 @@ async fn auth_failures_are_permanent() {
         .unwrap();
     assert!(job.last_error.unwrap().starts_with("Auth:"));
 }
+
+/// With a [`WorkSignal`](kurnl_core::engine::WorkSignal), an idle engine starts a job the
+/// service just committed, and the dispatcher delivers its events, at once instead of at their
+/// next poll (an hour here: without the signal this test times out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signalled_engine_and_dispatcher_start_at_once_instead_of_at_their_next_poll() {
+    use kurnl_core::engine::{
+        DeliveryPolicy, DispatcherConfig, OutboxDispatcher, ProvisioningEngine, WorkSignal,
+    };
+    use kurnl_core::ports::{DriverRegistry, TimeOrderedIds};
+    use std::sync::Arc;
+    use std::time::{Duration as StdDuration, Instant};
+
+    let fx = Fixture::in_memory().await;
+    let signal = WorkSignal::new();
+    let service = fx.service.clone().with_work_signal(signal.clone());
+    let hour = StdDuration::from_secs(3600);
+    let mut config = fx.engine.config().clone();
+    config.idle_poll = hour;
+    let engine = ProvisioningEngine::new(
+        Arc::clone(&fx.store),
+        DriverRegistry::new().with("memory", fx.switch.clone()),
+        fx.clock.clone(),
+        Arc::new(TimeOrderedIds),
+        config,
+    )
+    .with_work_signal(signal.clone());
+    let dispatcher = OutboxDispatcher::new(
+        Arc::clone(&fx.store),
+        fx.sink.clone(),
+        fx.clock.clone(),
+        DeliveryPolicy::kurnl_default(),
+    )
+    .with_config(DispatcherConfig {
+        poll_interval: hour,
+        ..DispatcherConfig::default()
+    })
+    .with_work_signal(signal);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine = tokio::spawn(engine.run(stopped.clone()));
+    let dispatcher = tokio::spawn(dispatcher.run(stopped));
+    // Both find nothing to do and settle into their hour-long sleep.
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+
+    let r = service
+        .provider_initiated(&fx.a.caller, fx.provision_request("signal@example.com", 0))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let wanted = ["subscription.activated", "provisioning.completed"];
+    loop {
+        let job = fx
+            .store
+            .get_job(fx.a.provider.id, r.job_id.unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let names = fx.sink.names();
+        if job.status == JobStatus::Completed && wanted.iter().all(|w| names.contains(w)) {
+            break;
+        }
+        assert!(
+            started.elapsed() < StdDuration::from_secs(30),
+            "job {:?}, delivered {names:?}: the signal did not wake the engine or the dispatcher",
+            job.status
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    let _ = stop.send(true);
+    engine.await.unwrap();
+    dispatcher.await.unwrap();
+}

@@ -4,8 +4,10 @@
 mod backoff;
 mod claim_pacing;
 mod outbox;
+mod work_signal;
 mod worker;
 
 pub use backoff::Backoff;
 pub use outbox::*;
+pub use work_signal::WorkSignal;
 pub use worker::*;

@@ -31,6 +31,7 @@ use futures::StreamExt;
 use rand::Rng;
 
 use super::Backoff;
+use super::work_signal::WorkSignal;
 use crate::model::{DeliveryAttempt, DeliveryStatus, Event, Provider};
 use crate::ports::{
     Clock, DeliveryNext, DeliveryRecord, EventClaim, EventQuery, EventSink, EventWithAttempts,
@@ -277,7 +278,12 @@ pub struct OutboxDispatcher {
     clock: Arc<dyn Clock>,
     policy: DeliveryPolicy,
     config: DispatcherConfig,
+    signal: WorkSignal,
 }
+
+/// Shortest time between two claims that a [`WorkSignal`] can cause: under load the signal is
+/// raised for every commit, and claiming for each would cost a store write per event.
+const SIGNALLED_CLAIM_GAP: Duration = Duration::from_millis(5);
 
 impl OutboxDispatcher {
     /// A dispatcher with the default [`DispatcherConfig`].
@@ -293,7 +299,16 @@ impl OutboxDispatcher {
             clock,
             policy,
             config: DispatcherConfig::default(),
+            signal: WorkSignal::default(),
         }
+    }
+
+    /// Claims as soon as the service or an engine of this process commits events, instead of
+    /// at the next `poll_interval` (at most one claim per 5 ms from signals; see
+    /// [`WorkSignal`]).
+    pub fn with_work_signal(mut self, signal: WorkSignal) -> Self {
+        self.signal = signal;
+        self
     }
 
     /// Replaces the tuning.
@@ -480,12 +495,14 @@ impl OutboxDispatcher {
         // `poll_interval` even when deliveries finish sooner, so that a trickle of events does
         // not cost a store write per delivery.
         let mut next_claim = tokio::time::Instant::now();
+        let mut last_claim = next_claim;
         loop {
             if *shutdown.borrow() {
                 break;
             }
             let mut more_due = false;
             if queue.is_empty() && tokio::time::Instant::now() >= next_claim {
+                last_claim = tokio::time::Instant::now();
                 match this.claim(batch).await {
                     Ok(events) => {
                         more_due = events.len() >= batch as usize;
@@ -522,6 +539,9 @@ impl OutboxDispatcher {
                     }
                 }
                 () = tokio::time::sleep_until(next_claim), if waiting_for_claim => {}
+                () = this.signal.events(), if waiting_for_claim => {
+                    next_claim = next_claim.min(last_claim + SIGNALLED_CLAIM_GAP);
+                }
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         break;

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use super::Backoff;
 use super::claim_pacing::ClaimPacing;
+use super::work_signal::WorkSignal;
 use crate::model::{EventData, Job, NewEvent, Switch};
 use crate::ports::{
     ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator,
@@ -86,6 +87,7 @@ pub struct ProvisioningEngine {
     ids: Arc<dyn IdGenerator>,
     config: EngineConfig,
     pacing: Arc<ClaimPacing>,
+    signal: WorkSignal,
 }
 
 impl ProvisioningEngine {
@@ -104,7 +106,15 @@ impl ProvisioningEngine {
             ids,
             config,
             pacing: Arc::default(),
+            signal: WorkSignal::default(),
         }
+    }
+
+    /// Wakes idle claim loops when the service of this process commits jobs, and raises the
+    /// signal's events when a finish commits `provisioning.*` events (see [`WorkSignal`]).
+    pub fn with_work_signal(mut self, signal: WorkSignal) -> Self {
+        self.signal = signal;
+        self
     }
 
     /// The configuration.
@@ -158,7 +168,10 @@ impl ProvisioningEngine {
                 })
             }
             Err(e) => Err(e),
-            Ok(()) => Ok(report),
+            Ok(()) => {
+                self.signal.events_committed();
+                Ok(report)
+            }
         }
     }
 
@@ -192,10 +205,11 @@ impl ProvisioningEngine {
             let mut shutdown = shutdown.clone();
             tasks.push(tokio::spawn(async move {
                 while !*shutdown.borrow() {
-                    // Another loop just found the queue empty: wait for the next poll.
+                    // The queue was just found empty: wait for the next poll or a signal.
                     if let Some(until) = engine.pacing.idle_until() {
                         tokio::select! {
                             _ = tokio::time::sleep_until(until) => {}
+                            () = engine.signal.jobs() => engine.pacing.found_work(),
                             _ = shutdown.changed() => {}
                         }
                         continue;

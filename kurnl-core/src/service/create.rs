@@ -209,7 +209,7 @@ impl Service {
                 events,
                 ..WriteSet::default()
             };
-            match self.store.commit(writes).await {
+            match self.commit(writes).await {
                 Ok(()) => return Ok(response),
                 // A concurrent identical request won, or created the subscriber first: look again.
                 Err(StoreError::Conflict(

@@ -275,7 +275,7 @@ impl Service {
                 events,
                 ..WriteSet::default()
             };
-            match self.store.commit(writes).await {
+            match self.commit(writes).await {
                 Ok(()) => {
                     return Ok(LifecycleResponse {
                         subscription_id: after.id,

@@ -28,8 +28,10 @@ pub use inventory::NewProvider;
 pub use requests::*;
 pub use responses::*;
 
+use crate::engine::WorkSignal;
 use crate::ports::{
-    Argon2Hasher, Clock, IdGenerator, PasswordHasher, Store, SystemClock, TimeOrderedIds,
+    Argon2Hasher, Clock, IdGenerator, PasswordHasher, Store, StoreError, SystemClock,
+    TimeOrderedIds, WriteSet,
 };
 use crate::types::ProviderId;
 
@@ -77,6 +79,7 @@ pub struct Service {
     ids: Arc<dyn IdGenerator>,
     hasher: Arc<dyn PasswordHasher>,
     config: ServiceConfig,
+    signal: Option<WorkSignal>,
 }
 
 impl Service {
@@ -89,7 +92,15 @@ impl Service {
             ids: Arc::new(TimeOrderedIds),
             hasher: Arc::new(Argon2Hasher::default()),
             config: ServiceConfig::default(),
+            signal: None,
         }
+    }
+
+    /// Raises `signal` after every commit with jobs or events, so that an engine and a
+    /// dispatcher in this process holding the same signal start at once (see [`WorkSignal`]).
+    pub fn with_work_signal(mut self, signal: WorkSignal) -> Self {
+        self.signal = Some(signal);
+        self
     }
 
     /// Replaces the clock.
@@ -133,5 +144,20 @@ impl Service {
 
     fn new_id<T: From<uuid::Uuid>>(&self) -> T {
         T::from(self.ids.new_uuid())
+    }
+
+    /// Commits `writes`, then raises the work signal for what they queued.
+    async fn commit(&self, writes: WriteSet) -> std::result::Result<(), StoreError> {
+        let (jobs, events) = (!writes.jobs.is_empty(), !writes.events.is_empty());
+        self.store.commit(writes).await?;
+        if let Some(signal) = &self.signal {
+            if jobs {
+                signal.jobs_committed();
+            }
+            if events {
+                signal.events_committed();
+            }
+        }
+        Ok(())
     }
 }
