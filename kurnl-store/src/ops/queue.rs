@@ -200,8 +200,13 @@ async fn claim_on_switch<C: Conn>(
     r: &ClaimRequest,
     switch: Uuid,
 ) -> StoreResult<Option<ClaimedJobs>> {
+    // The switch's open jobs through `jobs_open_port_idx` (a few per port), sorted: left to
+    // itself SQLite walks `jobs_pending_idx`, every pending job of every switch in queue
+    // order, to skip the ORDER BY (0.7 ms a claim with 2,400 jobs queued). The `IN` term
+    // states the index's condition, which `status = 'pending'` alone does not match.
     let sql = format!(
-        "SELECT {cols} FROM jobs j WHERE j.switch_id = $1 AND j.status = 'pending' AND j.run_at <= $2 \
+        "SELECT {cols} FROM jobs j INDEXED BY jobs_open_port_idx WHERE j.switch_id = $1 \
+         AND j.status IN ('pending', 'in_progress') AND j.status = 'pending' AND j.run_at <= $2 \
          AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {max}",
         max = r.max_jobs.min(MAX_CLAIM),
         cols = JOB_COLUMNS
