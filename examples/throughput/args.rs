@@ -75,9 +75,10 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     pub providers: usize,
     /// Claims in flight per engine (`EngineConfig::concurrency`). 16 suits the default
-    /// zero-latency simulator on 2 cores (10k subscribers: 8 gave 718/s, 16 gave 809-818/s,
-    /// 32 and 64 less again: store contention); with `--latency-ms` raise it (about 64 at
-    /// 20 ms), since one claim's session runs its commands one after another.
+    /// zero-latency simulator on 2 cores (10k subscribers: 8 gave 718/s and 16 809-818/s
+    /// before the store's claims got cheaper; 24, 32 and 48 now give about the same as 16);
+    /// with `--latency-ms` raise it (about 64 at 20 ms), since one claim's session runs its
+    /// commands one after another.
     #[arg(long, default_value_t = 16)]
     pub claims: usize,
     /// Jobs of one switch per claim / SSH session (`EngineConfig::max_jobs_per_claim`).
