@@ -200,12 +200,13 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
         expected_revision: s.subscription.revision,
         after,
     };
-    let _ = commit::commit(
+    let _ = commit::commit_after(
         c,
         WriteSet {
             subscription_update: Some(update),
             ..WriteSet::default()
         },
+        None,
     )
     .await;
     let _ = queue::get_job(c, w.provider, s.job.id).await;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
 use crate::ops::queue::advisory_key;
-use crate::ops::statements::Statements;
+use crate::ops::statements::{Statements, run_prefix};
 use crate::rows::*;
 use kurnl_core::model::{Batch, EntryOutcome};
 use kurnl_core::ports::{BatchView, ConflictKind, StoreError};
@@ -20,14 +20,14 @@ fn entry_job(outcome: Option<&EntryOutcome>) -> Option<uuid::Uuid> {
     }
 }
 
-/// Inserts the batch, then counts the provider's other batches in progress (an entry without
-/// outcome, or whose job is not finished) and fails if there are already `max_in_progress`.
-/// On PostgreSQL an advisory lock on the provider makes count-and-insert atomic.
 /// The batch in the enclosing row of `batches` has an entry without an outcome or with a job
 /// that has not finished.
 const BATCH_RUNNING: &str = "EXISTS (SELECT 1 FROM batch_entries e LEFT JOIN jobs j ON j.id = e.job_id \
      WHERE e.batch_id = batches.id AND (e.outcome IS NULL OR j.status IN ('pending', 'in_progress')))";
 
+/// Inserts the batch, then counts the provider's other batches in progress (an entry without
+/// outcome, or whose job is not finished) and fails if there are already `max_in_progress`.
+/// On PostgreSQL an advisory lock on the provider makes count-and-insert atomic.
 pub(crate) async fn create_batch<C: Conn>(
     c: &mut C,
     b: &Batch,
@@ -97,10 +97,7 @@ pub(crate) async fn record_batch_entry<C: Conn>(
     a.push(Arg::from(entry_job(Some(outcome))));
     let has_job = entry_job(Some(outcome)).is_some();
     if C::DIALECT == Dialect::Sqlite {
-        let mut s = Statements::default();
-        if let Some(prefix) = prefix {
-            s.push(prefix, Vec::new());
-        }
+        let mut s = Statements::after(prefix);
         s.push(UPDATE_ENTRY, a);
         s.push("SELECT changes() AS n", Vec::new());
         if has_job {
@@ -115,9 +112,7 @@ pub(crate) async fn record_batch_entry<C: Conn>(
         }
         return entry_not_found(c, batch).await;
     }
-    if let Some(prefix) = prefix {
-        c.execute(prefix, Vec::new()).await?;
-    }
+    run_prefix(c, prefix).await?;
     let n = c.execute(UPDATE_ENTRY, a).await?;
     if n == 1 {
         if has_job {

@@ -8,29 +8,22 @@
 
 use crate::conn::{Arg, Conn, Dialect, args, stamp};
 use crate::error::StoreResult;
-use crate::ops::statements::Statements;
+use crate::ops::statements::{Statements, run_prefix};
 use crate::ops::subscribers::{INSERT_SUBSCRIBER, insert_subscriber, subscriber_args};
 use crate::rows::*;
 use kurnl_core::model::{DeliveryStatus, Job, NewEvent, Subscription};
 use kurnl_core::ports::{ConflictKind, StoreError, SubscriptionUpdate, WriteSet};
 
-pub(crate) async fn commit<C: Conn>(c: &mut C, writes: WriteSet) -> StoreResult<()> {
-    commit_after(c, writes, None).await
-}
-
-/// [`commit`], preceded by `prefix` (e.g. the group commit's savepoint). On SQLite a write set
-/// without a subscription update (whose row count must be checked) goes as one call: see
-/// [`Statements`].
+/// Writes a write set (`Store::commit`), preceded by `prefix` (the group commit's savepoint
+/// statements), if any. On SQLite a write set without a subscription update (whose row count
+/// must be checked) goes as one call: see [`Statements`].
 pub(crate) async fn commit_after<C: Conn>(
     c: &mut C,
     writes: WriteSet,
     prefix: Option<&str>,
 ) -> StoreResult<()> {
     if C::DIALECT == Dialect::Sqlite && writes.subscription_update.is_none() {
-        let mut s = Statements::default();
-        if let Some(prefix) = prefix {
-            s.push(prefix, Vec::new());
-        }
+        let mut s = Statements::after(prefix);
         if let Some(subscriber) = &writes.new_subscriber {
             s.push(INSERT_SUBSCRIBER, subscriber_args(subscriber)?);
         }
@@ -46,9 +39,7 @@ pub(crate) async fn commit_after<C: Conn>(
         s.run(c).await?;
         return Ok(());
     }
-    if let Some(prefix) = prefix {
-        c.execute(prefix, Vec::new()).await?;
-    }
+    run_prefix(c, prefix).await?;
     if let Some(subscriber) = &writes.new_subscriber {
         insert_subscriber(c, subscriber).await?;
     }

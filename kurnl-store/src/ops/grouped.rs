@@ -8,6 +8,7 @@ use kurnl_core::types::{BatchId, EventId, LeaseToken};
 
 use crate::conn::Conn;
 use crate::error::StoreResult;
+use crate::ops::statements::run_prefix;
 
 /// One unit-returning write of the `Store` port, with owned arguments.
 #[derive(Debug)]
@@ -40,46 +41,33 @@ pub(crate) enum GroupedWrite {
 
 /// Runs `prefix` if any (the SQLite group commit's savepoint statements), then one grouped
 /// write, in the connection or transaction given. A commit, a delivery record and a batch
-/// entry take the prefix into their own round trip.
+/// entry take the prefix into their own round trip; the others run it first.
 pub(crate) async fn apply<C: Conn>(
     c: &mut C,
     prefix: Option<&str>,
     write: GroupedWrite,
 ) -> StoreResult<()> {
-    let write = match write {
-        GroupedWrite::Commit(writes) => {
-            return super::commit::commit_after(c, *writes, prefix).await;
-        }
+    match write {
+        GroupedWrite::Commit(writes) => super::commit::commit_after(c, *writes, prefix).await,
         GroupedWrite::RecordDelivery { event, record } => {
-            return super::outbox::record_delivery(c, prefix, event, &record).await;
+            super::outbox::record_delivery(c, prefix, event, &record).await
         }
         GroupedWrite::RecordBatchEntry {
             batch,
             index,
             outcome,
-        } => return super::batches::record_batch_entry(c, prefix, batch, index, &outcome).await,
-        other => other,
-    };
-    if let Some(prefix) = prefix {
-        c.execute(prefix, Vec::new()).await?;
-    }
-    match write {
-        // A commit returned above; kept for exhaustiveness.
-        GroupedWrite::Commit(writes) => super::commit::commit(c, *writes).await,
+        } => super::batches::record_batch_entry(c, prefix, batch, index, &outcome).await,
         GroupedWrite::FinishJobs {
             lease,
             outcomes,
             now,
-        } => super::queue::finish_jobs(c, lease, outcomes, now).await,
-        GroupedWrite::Heartbeat { lease, until } => super::queue::heartbeat(c, lease, until).await,
-        // Returned above; kept for exhaustiveness.
-        GroupedWrite::RecordDelivery { event, record } => {
-            super::outbox::record_delivery(c, None, event, &record).await
+        } => {
+            run_prefix(c, prefix).await?;
+            super::queue::finish_jobs(c, lease, outcomes, now).await
         }
-        GroupedWrite::RecordBatchEntry {
-            batch,
-            index,
-            outcome,
-        } => super::batches::record_batch_entry(c, None, batch, index, &outcome).await,
+        GroupedWrite::Heartbeat { lease, until } => {
+            run_prefix(c, prefix).await?;
+            super::queue::heartbeat(c, lease, until).await
+        }
     }
 }

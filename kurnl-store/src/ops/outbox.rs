@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::statements::Statements;
+use crate::ops::statements::{Statements, run_prefix};
 use crate::rows::*;
 use kurnl_core::model::{DeliveryAttempt, DeliveryStatus, Event};
 use kurnl_core::ports::{
@@ -89,10 +89,7 @@ pub(crate) async fn record_delivery<C: Conn>(
         at.error.clone()
     ];
     let updated = if C::DIALECT == Dialect::Sqlite {
-        let mut s = Statements::default();
-        if let Some(prefix) = prefix {
-            s.push(prefix, Vec::new());
-        }
+        let mut s = Statements::after(prefix);
         s.push(UPDATE_DELIVERED, update);
         s.push("SELECT changes() AS n", Vec::new());
         // `changes()` still counts the event update: a SELECT changes nothing.
@@ -103,9 +100,7 @@ pub(crate) async fn record_delivery<C: Conn>(
         );
         s.fetch_count(c).await?
     } else {
-        if let Some(prefix) = prefix {
-            c.execute(prefix, Vec::new()).await?;
-        }
+        run_prefix(c, prefix).await?;
         let n = c.execute(UPDATE_DELIVERED, update).await?;
         if n == 1 {
             c.execute(

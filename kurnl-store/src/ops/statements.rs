@@ -26,6 +26,15 @@ pub(crate) struct Statements {
 }
 
 impl Statements {
+    /// Statements that begin with `prefix` (the group commit's savepoint statements), if any.
+    pub(crate) fn after(prefix: Option<&str>) -> Self {
+        let mut s = Self::default();
+        if let Some(prefix) = prefix {
+            s.push(prefix, Vec::new());
+        }
+        s
+    }
+
     /// Appends `sql` (with `$1`.. placeholders of its own) and its arguments.
     pub(crate) fn push(&mut self, sql: &str, args: Vec<Arg>) {
         if !self.sql.is_empty() {
@@ -59,6 +68,15 @@ impl Statements {
             ))),
         }
     }
+}
+
+/// Runs `prefix` (the group commit's savepoint statements) on its own, if any: for writes that
+/// need each statement's own result and so cannot join a [`Statements`] string.
+pub(crate) async fn run_prefix<C: Conn>(c: &mut C, prefix: Option<&str>) -> StoreResult<()> {
+    if let Some(prefix) = prefix {
+        c.execute(prefix, Vec::new()).await?;
+    }
+    Ok(())
 }
 
 /// Appends `sql` to `out` with every `$n` placeholder shifted by `offset`. Our statements are
