@@ -3,10 +3,21 @@
 
 use chrono::Duration;
 use kurnl_core::memory::SwitchFault;
-use kurnl_core::model::JobStatus;
+use kurnl_core::model::{Job, JobStatus};
 use kurnl_core::ports::{ClaimRequest, Clock};
+use kurnl_core::service::ProvisionResponse;
 use kurnl_core::testkit::Fixture;
 use kurnl_core::types::InterfaceName;
+
+/// The job a provisioning call queued, as stored now.
+async fn job_of(fx: &Fixture, r: &ProvisionResponse) -> Job {
+    let id = r.job_id.expect("the call queued a job");
+    fx.store
+        .get_job(fx.a.provider.id, id)
+        .await
+        .expect("read the job")
+        .expect("the job exists")
+}
 
 #[tokio::test]
 async fn a_vanished_workers_jobs_are_finished_by_another() {
@@ -37,12 +48,7 @@ async fn a_vanished_workers_jobs_are_finished_by_another() {
     fx.clock.advance(Duration::seconds(31));
     let report = fx.engine.run_once().await.unwrap();
     assert_eq!((report.reaped, report.completed), (1, 1));
-    let job = fx
-        .store
-        .get_job(fx.a.provider.id, r.job_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let job = job_of(&fx, &r).await;
     assert_eq!((job.status, job.attempts), (JobStatus::Completed, 2));
     // The dead worker's late finish is refused.
     let late = vec![kurnl_core::ports::JobOutcome {
@@ -73,12 +79,7 @@ async fn a_temporary_failure_is_retried_then_succeeds() {
     fx.switch.fail(SwitchFault::Unreachable, Some(1));
     let first = fx.engine.run_once().await.unwrap();
     assert_eq!(first.retried, 1);
-    let job = fx
-        .store
-        .get_job(fx.a.provider.id, r.job_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let job = job_of(&fx, &r).await;
     assert_eq!(job.status, JobStatus::Pending);
     assert!(job.last_error.unwrap().contains("unreachable"));
     assert_eq!(
@@ -210,12 +211,7 @@ async fn auth_failures_are_permanent() {
         .unwrap();
     fx.switch.fail(SwitchFault::AuthFailure, None);
     assert_eq!(fx.engine.run_once().await.unwrap().failed, 1);
-    let job = fx
-        .store
-        .get_job(fx.a.provider.id, r.job_id.unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let job = job_of(&fx, &r).await;
     assert!(job.last_error.unwrap().starts_with("Auth:"));
 }
 
@@ -269,12 +265,7 @@ async fn a_signalled_engine_and_dispatcher_start_at_once_instead_of_at_their_nex
     let started = Instant::now();
     let wanted = ["subscription.activated", "provisioning.completed"];
     loop {
-        let job = fx
-            .store
-            .get_job(fx.a.provider.id, r.job_id.unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let job = job_of(&fx, &r).await;
         let names = fx.sink.names();
         if job.status == JobStatus::Completed && wanted.iter().all(|w| names.contains(w)) {
             break;

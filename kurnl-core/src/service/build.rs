@@ -62,7 +62,7 @@ impl Service {
             ))
         })?;
         let switch = reads
-            .switch(port.switch_id, self.store.get_switch(port.switch_id))
+            .switch(port.switch_id, || self.store.get_switch(port.switch_id))
             .await?
             .ok_or_else(|| {
                 Error::Internal(format!(

@@ -87,7 +87,7 @@ impl Service {
         reads: &SharedReads,
     ) -> Result<PlanVersion> {
         let plan = reads
-            .plan_version(id, self.store.get_plan_version(id))
+            .plan_version(id, || self.store.get_plan_version(id))
             .await?
             .ok_or_else(|| Error::NotFound("Plan version not found".into()))?;
         if plan.provider_id != caller.provider_id {
@@ -128,7 +128,7 @@ impl Service {
         };
         let provider_id = spec.caller.provider_id;
         let provider = reads
-            .provider(provider_id, self.store.get_provider(provider_id))
+            .provider(provider_id, || self.store.get_provider(provider_id))
             .await?
             .ok_or_else(|| Error::NotFound("Provider not found".into()))?;
         let fingerprint = spec.fingerprint();

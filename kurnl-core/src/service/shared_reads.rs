@@ -36,7 +36,7 @@ impl SharedReads {
     pub(crate) async fn provider<F>(
         &self,
         id: ProviderId,
-        read: F,
+        read: impl FnOnce() -> F,
     ) -> Result<Option<Provider>, StoreError>
     where
         F: Future<Output = Result<Option<Provider>, StoreError>>,
@@ -48,7 +48,7 @@ impl SharedReads {
     pub(crate) async fn plan_version<F>(
         &self,
         id: PlanVersionId,
-        read: F,
+        read: impl FnOnce() -> F,
     ) -> Result<Option<PlanVersion>, StoreError>
     where
         F: Future<Output = Result<Option<PlanVersion>, StoreError>>,
@@ -60,7 +60,7 @@ impl SharedReads {
     pub(crate) async fn switch<F>(
         &self,
         id: SwitchId,
-        read: F,
+        read: impl FnOnce() -> F,
     ) -> Result<Option<Switch>, StoreError>
     where
         F: Future<Output = Result<Option<Switch>, StoreError>>,
@@ -69,17 +69,21 @@ impl SharedReads {
     }
 }
 
-/// The remembered value for `key`, or the result of `read`, remembered. Concurrent callers
+/// The remembered value for `key`, or the result of `read` (only called on a miss), remembered. Concurrent callers
 /// for one key wait for the first one's read; a failed read is not remembered (the next caller
 /// reads again).
-async fn remembered<K, V, F>(cells: &Cells<K, V>, key: K, read: F) -> Result<Option<V>, StoreError>
+async fn remembered<K, V, F>(
+    cells: &Cells<K, V>,
+    key: K,
+    read: impl FnOnce() -> F,
+) -> Result<Option<V>, StoreError>
 where
     K: Eq + Hash,
     V: Clone,
     F: Future<Output = Result<Option<V>, StoreError>>,
 {
     let cell = Arc::clone(lock(cells).entry(key).or_default());
-    cell.get_or_try_init(|| read).await.cloned()
+    cell.get_or_try_init(read).await.cloned()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -99,7 +103,7 @@ mod tests {
         let id = SwitchId::from(uuid::Uuid::nil());
         for _ in 0..3 {
             let found = reads
-                .switch(id, async {
+                .switch(id, || async {
                     count.fetch_add(1, Ordering::Relaxed);
                     Ok(None)
                 })
@@ -116,7 +120,7 @@ mod tests {
         let count = AtomicUsize::new(0);
         let id = SwitchId::from(uuid::Uuid::nil());
         let lookups = (0..20).map(|_| {
-            reads.switch(id, async {
+            reads.switch(id, || async {
                 count.fetch_add(1, Ordering::Relaxed);
                 tokio::task::yield_now().await;
                 Ok(None)
@@ -132,10 +136,13 @@ mod tests {
         let reads = SharedReads::default();
         let id = ProviderId::from(uuid::Uuid::nil());
         let failed = reads
-            .provider(id, async { Err(StoreError::backend("down")) })
+            .provider(id, || async { Err(StoreError::backend("down")) })
             .await;
         assert!(failed.is_err());
-        let again = reads.provider(id, async { Ok(None) }).await.expect("read");
+        let again = reads
+            .provider(id, || async { Ok(None) })
+            .await
+            .expect("read");
         assert!(again.is_none());
     }
 }

@@ -8,7 +8,7 @@ use super::fixtures::{
 };
 use super::queue::{claim_ours, request};
 use super::queue_lock;
-use crate::model::{Batch, BatchEntry, EntryOutcome, JobStatus};
+use crate::model::{Batch, BatchEntry, EntryOutcome, Job, JobStatus, Subscription};
 use crate::ports::{ConflictKind, JobOutcome, JobResult, Store};
 use crate::types::{BatchId, ProviderId};
 
@@ -27,6 +27,14 @@ fn batch(provider: ProviderId, created_at: DateTime<Utc>, entries: u32) -> Batch
                 outcome: None,
             })
             .collect(),
+    }
+}
+
+fn created_with_job(subscription: &Subscription, job: &Job) -> EntryOutcome {
+    EntryOutcome::Created {
+        subscription_id: subscription.id,
+        subscriber_id: None,
+        job_id: Some(job.id),
     }
 }
 
@@ -81,11 +89,7 @@ pub async fn batch_limit_and_view(store: &dyn Store) {
 
     // An entry whose job is still pending keeps its batch in progress.
     let (sub, job) = subscription_with_job(store, &w, w.ports[0], t, t).await;
-    let created = EntryOutcome::Created {
-        subscription_id: sub.id,
-        subscriber_id: None,
-        job_id: Some(job.id),
-    };
+    let created = created_with_job(&sub, &job);
     ok(
         store
             .record_batch_entry(running[1].id, 0, &failed("first try"))
@@ -161,11 +165,7 @@ pub async fn batch_limit_and_view(store: &dyn Store) {
     }
     // In progress now: `next` and `fourth`.
     let (sub2, job2) = subscription_with_job(store, &w, w.ports[1], t, t).await;
-    let reopened = EntryOutcome::Created {
-        subscription_id: sub2.id,
-        subscriber_id: None,
-        job_id: Some(job2.id),
-    };
+    let reopened = created_with_job(&sub2, &job2);
     ok(
         store.record_batch_entry(running[2].id, 0, &reopened).await,
         "record_batch_entry overwrites a finished batch's entry",
