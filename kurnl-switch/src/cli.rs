@@ -43,8 +43,11 @@ pub struct CliSession {
     buf: String,
     patterns: PromptPatterns,
     timeout: Duration,
-    /// Lines sent so far (round trips).
+    /// Command lines sent so far.
     pub lines_sent: u64,
+    /// Writes that waited for their replies so far: a [`CliSession::run_batch`] of several
+    /// lines is one round trip.
+    pub round_trips: u64,
     /// The last prompt seen.
     pub last_prompt: String,
     ansi: Regex,
@@ -71,6 +74,7 @@ impl CliSession {
             patterns,
             timeout,
             lines_sent: 0,
+            round_trips: 0,
             last_prompt: String::new(),
             ansi: ansi_regex(),
         }
@@ -207,6 +211,7 @@ impl CliSession {
     ) -> Result<Reply, DriverError> {
         debug_assert!(!line.contains(['\n', '\r']));
         self.lines_sent += 1;
+        self.round_trips += 1;
         let sent = format!("{line}\n");
         self.send_raw(sent.as_bytes()).await?;
         let deadline = Instant::now() + self.timeout;
@@ -239,10 +244,148 @@ impl CliSession {
         }
     }
 
+    /// Sends `lines` in one write and returns one reply per line, in order (the device reads
+    /// them as typed-ahead input, as netmiko's and scrapli's config sets do): one round trip
+    /// instead of one per line.
+    ///
+    /// Every line is sent whatever the replies say, so use it only for lines that are safe to
+    /// run after an earlier one failed, in the mode the first line starts in (configuration
+    /// statements of one interface, say); the caller checks each reply. Replies are matched to
+    /// lines by their echoes, in order; text before the first echo (a stale prompt) is
+    /// skipped. The command deadline covers the whole batch.
+    ///
+    /// # Errors
+    /// Timeout, closed connection.
+    pub async fn run_batch(&mut self, lines: &[String]) -> Result<Vec<Reply>, DriverError> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sent = String::new();
+        for line in lines {
+            debug_assert!(!line.contains(['\n', '\r']));
+            sent.push_str(line);
+            sent.push('\n');
+        }
+        self.lines_sent += lines.len() as u64;
+        self.round_trips += 1;
+        self.send_raw(sent.as_bytes()).await?;
+        let deadline = Instant::now() + self.timeout;
+        let mut acc = String::new();
+        loop {
+            let (before, prompt) = self.read_to_prompt(deadline, &[]).await?;
+            acc.push_str(&before);
+            acc.push_str(&prompt);
+            if let Some(replies) = split_replies(&acc, lines) {
+                return Ok(replies);
+            }
+            // Not every echo has come back yet: the prompt was an intermediate one, and the
+            // next echo continues its line.
+        }
+    }
+
     /// Closes the connection.
     pub async fn close(mut self) {
         if let Some(shell) = self.shell.take() {
             shell.close().await;
         }
+    }
+}
+
+/// A line with its whitespace removed (echoes may re-space or wrap a long line).
+fn folded(line: &str) -> String {
+    line.split_whitespace().collect()
+}
+
+/// Splits the text a batch produced (its last line the final prompt) into one reply per sent
+/// line, or `None` while some echo is still missing. An echo is the first line at or after
+/// the previous echo that ends with the sent line; the reply's output is the text up to the
+/// next echo, whose line starts with the prompt the reply ended with.
+fn split_replies(acc: &str, lines: &[String]) -> Option<Vec<Reply>> {
+    let text: Vec<&str> = acc.split('\n').collect();
+    let mut echoes = Vec::with_capacity(lines.len());
+    let mut from = 0;
+    for line in lines {
+        let wanted = folded(line);
+        // The final prompt (the last text line) is never an echo of this batch.
+        let at = text[from..text.len() - 1]
+            .iter()
+            .position(|l| folded(l).ends_with(&wanted))?
+            + from;
+        echoes.push(at);
+        from = at + 1;
+    }
+    let final_prompt = text[text.len() - 1].trim_end().to_owned();
+    let replies = echoes
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| {
+            let (end, prompt) = match echoes.get(i + 1) {
+                Some(&next) => (next, prompt_before(text[next], &lines[i + 1])),
+                None => (text.len() - 1, final_prompt.clone()),
+            };
+            let out = text[at + 1..end]
+                .iter()
+                .map(|l| l.trim_end().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect();
+            Reply { lines: out, prompt }
+        })
+        .collect();
+    Some(replies)
+}
+
+/// The prompt in front of an echoed `line` (the whole echo line when the echo is not the
+/// line verbatim).
+fn prompt_before(echo: &str, line: &str) -> String {
+    let echo = echo.trim_end();
+    echo.strip_suffix(line.trim_end())
+        .unwrap_or(echo)
+        .trim_end()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_batch_splits_into_one_reply_per_line_with_the_prompt_that_followed_it() {
+        let sent = lines(&["description a", "bogus", "switchport mode access"]);
+        let acc = "description a\nsw1(config-if)#bogus\n% Invalid input detected at '^' marker.\n\nsw1(config-if)#switchport mode access\nsw1(config-if)#";
+        let replies = split_replies(acc, &sent).expect("all echoes present");
+        assert_eq!(replies.len(), 3);
+        assert_eq!(replies[0].lines, Vec::<String>::new());
+        assert_eq!(replies[0].prompt, "sw1(config-if)#");
+        assert_eq!(
+            replies[1].lines,
+            vec!["% Invalid input detected at '^' marker.".to_owned()]
+        );
+        assert_eq!(replies[1].prompt, "sw1(config-if)#");
+        assert!(replies[2].lines.is_empty());
+        assert_eq!(replies[2].prompt, "sw1(config-if)#");
+    }
+
+    #[test]
+    fn a_batch_is_incomplete_until_the_last_echo_and_its_prompt_arrived() {
+        let sent = lines(&["set a", "set b"]);
+        // Only the first line has been answered: the prompt at the tail is an intermediate one.
+        assert!(split_replies("set a\n[edit]\nuser@sw# ", &sent).is_none());
+        let done = split_replies("set a\n[edit]\nuser@sw# set b\n[edit]\nuser@sw# ", &sent)
+            .expect("complete");
+        assert_eq!(done[0].lines, vec!["[edit]".to_owned()]);
+        assert_eq!(done[0].prompt, "user@sw#");
+        assert_eq!(done[1].lines, vec!["[edit]".to_owned()]);
+    }
+
+    #[test]
+    fn text_before_the_first_echo_is_skipped() {
+        let sent = lines(&["end"]);
+        let replies = split_replies("sw1(config)#\nsw1(config)#end\nsw1#", &sent).expect("done");
+        assert!(replies[0].lines.is_empty());
+        assert_eq!(replies[0].prompt, "sw1#");
     }
 }

@@ -9,7 +9,7 @@ use kurnl_core::ports::{DriverError, DriverErrorKind};
 use kurnl_core::types::SwitchId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::cli::{CliSession, PromptPatterns};
+use crate::cli::{CliSession, PromptPatterns, Reply};
 use crate::credentials::{CredentialResolver, Credentials, resolve};
 use crate::transport::{KnownHosts, SshOptions, connect};
 
@@ -178,4 +178,17 @@ pub(crate) fn rejected(line: &str, output: &[String]) -> DriverError {
         DriverErrorKind::CommandRejected,
         format!("switch rejected {line:?}: {}", detail.join(" / ")),
     )
+}
+
+/// The first of `lines` whose reply `is_error` says was rejected, as [`rejected`]; `Ok` when
+/// none was.
+pub(crate) fn first_rejected(
+    lines: &[String],
+    replies: &[Reply],
+    is_error: impl Fn(&Reply) -> bool,
+) -> Result<(), DriverError> {
+    match lines.iter().zip(replies).find(|(_, reply)| is_error(reply)) {
+        Some((line, reply)) => Err(rejected(line, &reply.lines)),
+        None => Ok(()),
+    }
 }

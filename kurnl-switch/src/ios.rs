@@ -13,7 +13,7 @@ use regex::Regex;
 
 use crate::cli::{CliSession, PromptPatterns, Reply};
 use crate::credentials::CredentialResolver;
-use crate::driver::{DriverCore, Session, rejected};
+use crate::driver::{DriverCore, Session, first_rejected, rejected};
 use crate::template::{IosPort, IosTemplates};
 use crate::transport::{KnownHosts, SshOptions};
 
@@ -244,6 +244,11 @@ impl IosDriver {
     }
 
     /// Runs interface-mode lines; returns the failing line and its output on the first error.
+    ///
+    /// `interface X` is a round trip of its own (nothing is sent unless the device is in that
+    /// interface's mode); the interface's lines then go in one write ([`CliSession::run_batch`]).
+    /// A rejected line does not stop the lines after it, as it would typed one at a time: the
+    /// caller restores the interface from a fresh read, which undoes them too.
     async fn run_lines(
         cli: &mut CliSession,
         interface: &InterfaceName,
@@ -255,13 +260,8 @@ impl IosDriver {
         if errors.is_error(&reply) || !reply.prompt.contains("(config-if") {
             return Ok(Err(rejected(&enter, &reply.lines)));
         }
-        for line in lines {
-            let reply = cli.run(line).await?;
-            if errors.is_error(&reply) {
-                return Ok(Err(rejected(line, &reply.lines)));
-            }
-        }
-        Ok(Ok(()))
+        let replies = cli.run_batch(lines).await?;
+        Ok(first_rejected(lines, &replies, |r| errors.is_error(r)))
     }
 
     /// Restores `before` on an interface (config mode), best effort.
@@ -545,9 +545,15 @@ impl IosSession<'_> {
         self.driver.templates.to_port_config(&port)
     }
 
-    /// CLI lines sent on this session so far (round trips).
+    /// CLI lines sent on this session so far.
     pub fn lines_sent(&self) -> u64 {
         self.session.cli.lines_sent
+    }
+
+    /// Round trips on this session so far: an interface's configuration lines are sent in
+    /// one write, so this is below [`Self::lines_sent`] once a port was configured.
+    pub fn round_trips(&self) -> u64 {
+        self.session.cli.round_trips
     }
 
     /// Logs out and closes the connection.

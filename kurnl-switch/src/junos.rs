@@ -13,7 +13,7 @@ use regex::Regex;
 
 use crate::cli::{CliSession, PromptPatterns, Reply};
 use crate::credentials::CredentialResolver;
-use crate::driver::{DriverCore, Session, rejected};
+use crate::driver::{DriverCore, Session, first_rejected, rejected};
 use crate::template::{JunosPort, JunosTemplates};
 use crate::transport::{KnownHosts, SshOptions};
 
@@ -173,19 +173,16 @@ impl JunosDriver {
         Ok(JunosPort::parse(interface.as_str(), &content(&reply)))
     }
 
-    /// Runs configuration lines; `Ok(Err)` names the first rejected line.
+    /// Runs configuration lines in one write ([`CliSession::run_batch`]); `Ok(Err)` names the
+    /// first rejected line. Lines after a rejected one reach the candidate too; the caller
+    /// drops the candidate (`rollback 0`) on an error anyway.
     async fn run_lines(
         cli: &mut CliSession,
         lines: &[String],
     ) -> Result<Result<(), DriverError>, DriverError> {
         let errors = &*JUNOS_ERRORS;
-        for line in lines {
-            let reply = cli.run(line).await?;
-            if errors.is_error(&reply) {
-                return Ok(Err(rejected(line, &reply.lines)));
-            }
-        }
-        Ok(Ok(()))
+        let replies = cli.run_batch(lines).await?;
+        Ok(first_rejected(lines, &replies, |r| errors.is_error(r)))
     }
 
     async fn leave(cli: &mut CliSession) -> Result<(), DriverError> {
@@ -458,9 +455,15 @@ impl JunosSession<'_> {
         self.driver.templates.to_port_config(&port)
     }
 
-    /// CLI lines sent on this session so far (round trips).
+    /// CLI lines sent on this session so far.
     pub fn lines_sent(&self) -> u64 {
         self.session.cli.lines_sent
+    }
+
+    /// Round trips on this session so far: an interface's configuration lines are sent in
+    /// one write, so this is below [`Self::lines_sent`] once a port was configured.
+    pub fn round_trips(&self) -> u64 {
+        self.session.cli.round_trips
     }
 
     /// Logs out and closes the connection.

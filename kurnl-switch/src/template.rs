@@ -475,6 +475,11 @@ impl JunosPort {
         let mut p = Self::default();
         let unit = format!("{interface}.0");
         for line in lines {
+            // Most lines of a whole-configuration snapshot are other interfaces': skip them
+            // before splitting (a batch parses the snapshot once per port).
+            if !line.contains(interface) && !line.contains("vlan-id") {
+                continue;
+            }
             let w: Vec<&str> = line.split_whitespace().collect();
             let Some(("set", w)) = w.split_first().map(|(a, b)| (*a, b)) else {
                 continue;

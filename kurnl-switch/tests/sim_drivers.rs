@@ -88,26 +88,37 @@ async fn ios_state_visible_through_the_sim_api_and_saved() {
 #[tokio::test]
 async fn rejected_command_restores_the_port() {
     // 2 ports: per-port reads; 4 ports: one read for the batch. The rejected port is second,
-    // so on Junos the first one is replayed after the rollback.
-    for (vendor, n) in [
-        (Vendor::Ios, 2),
-        (Vendor::Ios, 4),
-        (Vendor::Junos, 2),
-        (Vendor::Junos, 4),
+    // so on Junos the first one is replayed after the rollback. A port's lines go to the
+    // switch in one write, so a rejected description (the port's first line) is followed by
+    // the rest of its lines, which the restore must undo as well; the MAC binding is last.
+    let description = vec!["SUB-12341".to_owned()];
+    let mac = vec!["00:11:22:33:44:01".to_owned(), "0011.2233.4401".to_owned()];
+    for (vendor, n, reject) in [
+        (Vendor::Ios, 2, &mac),
+        (Vendor::Ios, 4, &mac),
+        (Vendor::Ios, 2, &description),
+        (Vendor::Ios, 4, &description),
+        (Vendor::Junos, 2, &mac),
+        (Vendor::Junos, 4, &mac),
+        (Vendor::Junos, 4, &description),
     ] {
         let sim = sim(vendor, |_| {}).await;
         let d = driver(&sim, vendor, options());
         let switch = sim.switch_record("x");
         let ifaces = sim.interfaces();
         let before = sim.port(ifaces[1].as_str()).expect("state");
-        // The MAC binding line of port 1 is rejected; the other ports still succeed.
-        sim.faults(|f| f.reject = vec!["00:11:22:33:44:01".into(), "0011.2233.4401".into()]);
+        // A line of port 1 is rejected; the other ports still succeed.
+        sim.faults(|f| f.reject = reject.clone());
         let changes: Vec<PortChange> = (0..n)
             .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
             .collect();
         let r = d.apply(&switch, &changes).await.expect("apply");
         let e = r[1].outcome.clone().expect_err("rejected");
         assert_eq!(e.kind, DriverErrorKind::CommandRejected, "{vendor:?}: {e}");
+        assert!(
+            e.message.contains(&reject[0]) || e.message.contains(&reject[reject.len() - 1]),
+            "{vendor:?}: the error names another line: {e}"
+        );
         assert!(!e.retryable);
         assert_eq!(
             sim.port(ifaces[1].as_str()),
@@ -123,6 +134,59 @@ async fn rejected_command_restores_the_port() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_ports_configuration_lines_take_one_round_trip() {
+    // One port that needs every line (description, VLAN, rates, MAC binding): typed one at a
+    // time that is one round trip per line.
+    let sim_ios = sim(Vendor::Ios, |_| {}).await;
+    let ios = IosDriver::new(Arc::new(sim_ios.credentials())).with_options(options());
+    let iface = sim_ios.interfaces()[0].clone();
+    let mut s = ios
+        .open_session(&sim_ios.switch_record("ios"))
+        .await
+        .expect("session");
+    let (lines, trips) = (s.lines_sent(), s.round_trips());
+    let r = s
+        .apply(&[change(&iface, switch_suite::provisioned(0))])
+        .await;
+    assert!(r[0].outcome.is_ok(), "{r:?}");
+    let (lines, trips) = (s.lines_sent() - lines, s.round_trips() - trips);
+    assert_eq!(
+        sim_ios.port(iface.as_str()),
+        Some(switch_suite::provisioned(0))
+    );
+    // configure terminal, read, interface, the port's lines, read back, end, write memory.
+    assert_eq!(trips, 7, "IOS: {lines} lines in {trips} round trips");
+    assert!(
+        lines >= trips + 5,
+        "IOS: {lines} lines in {trips} round trips"
+    );
+    s.close().await;
+
+    let sim_junos = sim(Vendor::Junos, |_| {}).await;
+    let junos = JunosDriver::new(Arc::new(sim_junos.credentials())).with_options(options());
+    let iface = sim_junos.interfaces()[0].clone();
+    let mut s = junos
+        .open_session(&sim_junos.switch_record("junos"))
+        .await
+        .expect("session");
+    let (lines, trips) = (s.lines_sent(), s.round_trips());
+    let r = s
+        .apply(&[change(&iface, switch_suite::provisioned(0))])
+        .await;
+    assert!(r[0].outcome.is_ok(), "{r:?}");
+    let (lines, trips) = (s.lines_sent() - lines, s.round_trips() - trips);
+    assert_eq!(
+        sim_junos.port(iface.as_str()),
+        Some(switch_suite::provisioned(0))
+    );
+    assert!(
+        lines >= trips + 5,
+        "Junos: {lines} lines in {trips} round trips"
+    );
+    s.close().await;
 }
 
 #[tokio::test]
