@@ -9,6 +9,9 @@
 //! cargo run -p kurnl-webhook --example webhook_receiver   # in another terminal, to see webhooks
 //! ```
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

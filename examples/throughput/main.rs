@@ -64,6 +64,8 @@ mod sims;
 mod submit;
 mod worker;
 
+#[path = "../common/allocator.rs"]
+mod allocator;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
