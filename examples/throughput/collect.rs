@@ -1,8 +1,8 @@
 //! The receiver side: takes webhooks from the verifying receiver as they arrive and
 //! time-stamps each `provisioning.completed` by its `job_id`. Bodies are dropped once counted.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,11 +20,23 @@ pub struct Collected {
     pub events: u64,
 }
 
-/// Counts the waiting loop watches.
+/// Counts the waiting loop watches, and the completed jobs the bulk submitters wait on.
 #[derive(Default)]
 pub struct Progress {
     pub completed: AtomicU64,
     pub events: AtomicU64,
+    /// Jobs whose `provisioning.completed` arrived.
+    pub completed_jobs: Mutex<HashSet<Uuid>>,
+    /// Notified after each round of received webhooks.
+    pub arrived: tokio::sync::Notify,
+}
+
+impl Progress {
+    /// Whether every one of `jobs` has completed.
+    pub fn all_completed(&self, jobs: &[Uuid]) -> bool {
+        let done = self.completed_jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.iter().all(|j| done.contains(j))
+    }
 }
 
 /// Collects until `running` is false and nothing is waiting.
@@ -37,6 +49,7 @@ pub async fn collect(
     loop {
         let more = receiver.wait_any(Duration::from_millis(50)).await;
         let now = Instant::now();
+        let mut newly_completed = Vec::new();
         for event in receiver.take_received() {
             c.events += 1;
             let kind = event["event"].as_str().unwrap_or("?").to_owned();
@@ -49,6 +62,7 @@ pub async fn collect(
                         Some(job) if c.completed.contains_key(&job) => c.duplicates += 1,
                         Some(job) => {
                             c.completed.insert(job, now);
+                            newly_completed.push(job);
                         }
                         None => c.failed.push(event.clone()),
                     }
@@ -57,6 +71,14 @@ pub async fn collect(
                 _ => {}
             }
             *c.by_kind.entry(kind).or_default() += 1;
+        }
+        if !newly_completed.is_empty() {
+            progress
+                .completed_jobs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(newly_completed);
+            progress.arrived.notify_waiters();
         }
         progress
             .completed

@@ -277,7 +277,7 @@ async fn run(
     let started = Instant::now();
     let submit = async {
         match args.mode {
-            Mode::Bulk => submit::submit_bulk(&service, &tenants, &slots).await,
+            Mode::Bulk => submit::submit_bulk(&service, &tenants, &slots, &progress).await,
             Mode::Single => submit::submit_single(&service, &tenants, &slots, args.rate).await,
         }
     };
