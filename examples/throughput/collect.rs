@@ -2,8 +2,8 @@
 //! time-stamps each `provisioning.completed` by its `job_id`. Bodies are dropped once counted.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -34,7 +34,10 @@ pub struct Progress {
 impl Progress {
     /// Whether every one of `jobs` has completed.
     pub fn all_completed(&self, jobs: &[Uuid]) -> bool {
-        let done = self.completed_jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let done = self
+            .completed_jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         jobs.iter().all(|j| done.contains(j))
     }
 }
