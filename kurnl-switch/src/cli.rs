@@ -250,9 +250,10 @@ impl CliSession {
     ///
     /// Every line is sent whatever the replies say, so use it only for lines that are safe to
     /// run after an earlier one failed, in the mode the first line starts in (configuration
-    /// statements of one interface, say); the caller checks each reply. Replies are matched to
-    /// lines by their echoes, in order; text before the first echo (a stale prompt) is
-    /// skipped. The command deadline covers the whole batch.
+    /// statements of one interface, say); the caller checks each reply. Only lines with short
+    /// output: output long enough to page would take the next typed-ahead line as the pager's
+    /// answer. Replies are matched to lines by their echoes, in order; text before the first
+    /// echo (a stale prompt) is skipped. The command deadline covers the whole batch.
     ///
     /// # Errors
     /// Timeout, closed connection.
