@@ -66,6 +66,27 @@ fn pool_key(switch: &Switch) -> PoolKey {
 /// Idle sessions kept for reuse, at most one per switch.
 type Pool = Arc<Mutex<HashMap<SwitchId, (PoolKey, Session)>>>;
 
+/// Removes the least recently used sessions of `pool` until at most `max` are left.
+fn evict_least_recently_used(
+    pool: &mut HashMap<SwitchId, (PoolKey, Session)>,
+    max: usize,
+) -> Vec<Session> {
+    let mut evicted = Vec::new();
+    while pool.len() > max {
+        let Some(oldest) = pool
+            .iter()
+            .min_by_key(|(_, (_, s))| s.idle_since)
+            .map(|(id, _)| *id)
+        else {
+            break;
+        };
+        if let Some((_, session)) = pool.remove(&oldest) {
+            evicted.push(session);
+        }
+    }
+    evicted
+}
+
 /// Shared settings and state of a driver.
 #[derive(Debug, Clone)]
 pub(crate) struct DriverCore {
@@ -75,6 +96,8 @@ pub(crate) struct DriverCore {
     pub(crate) known: KnownHosts,
     governor: Governor,
     pool: Pool,
+    /// Most idle sessions kept (`None`: one per switch used within `session_reuse`).
+    max_idle: Option<usize>,
 }
 
 /// An open CLI session; holds its session permits while in use (not while pooled).
@@ -102,6 +125,7 @@ impl DriverCore {
             known: KnownHosts::new(),
             governor: Governor::new(DEFAULT_GLOBAL_SESSIONS),
             pool: Arc::default(),
+            max_idle: None,
         }
     }
 
@@ -126,23 +150,40 @@ impl DriverCore {
         }
     }
 
-    /// Keeps a healthy session (CLI back in exec mode) for reuse; closes it otherwise.
+    /// Keeps a healthy session (CLI back in exec mode) for reuse; closes it otherwise. Over
+    /// the idle cap, the least recently used idle sessions are closed.
     pub(crate) async fn checkin(&self, switch: &Switch, mut session: Session, healthy: bool) {
         if healthy && self.options_for(switch).session_reuse.is_some() {
             session.permits = None;
             session.idle_since = Instant::now();
-            if let Ok(mut pool) = self.pool.lock() {
-                if let std::collections::hash_map::Entry::Vacant(slot) = pool.entry(switch.id) {
-                    slot.insert((pool_key(switch), session));
-                    return;
-                }
+            let evicted = match self.pool.lock() {
+                Ok(mut pool) => match pool.entry(switch.id) {
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert((pool_key(switch), session));
+                        match self.max_idle {
+                            Some(max) => evict_least_recently_used(&mut pool, max),
+                            None => Vec::new(),
+                        }
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => vec![session],
+                },
+                Err(_) => vec![session],
+            };
+            // Closed outside the lock: a logout is a round trip.
+            for s in evicted {
+                s.cli.close().await;
             }
+            return;
         }
         session.cli.close().await;
     }
 
     pub(crate) fn set_global_sessions(&mut self, n: usize) {
         self.governor = Governor::new(n);
+    }
+
+    pub(crate) fn set_max_idle_sessions(&mut self, n: usize) {
+        self.max_idle = Some(n);
     }
 
     pub(crate) fn options_for(&self, switch: &Switch) -> &SshOptions {

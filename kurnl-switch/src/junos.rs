@@ -116,6 +116,16 @@ impl JunosDriver {
         self
     }
 
+    /// Keeps at most `n` idle sessions for reuse (0: none), closing the least recently used
+    /// when another one is returned. Without a cap the driver keeps one idle session per
+    /// switch used within [`SshOptions::session_reuse`], which with thousands of switches is
+    /// thousands of open connections (and their memory) on both ends.
+    #[must_use]
+    pub fn with_max_idle_sessions(mut self, n: usize) -> Self {
+        self.core.set_max_idle_sessions(n);
+        self
+    }
+
     /// Host keys learned by trust-on-first-use.
     pub fn known_hosts(&self) -> &KnownHosts {
         &self.core.known

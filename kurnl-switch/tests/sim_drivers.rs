@@ -396,6 +396,39 @@ async fn batch_uses_one_session() {
 }
 
 #[tokio::test]
+async fn the_idle_session_cap_closes_the_least_recently_used() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        // Two switches with the same login, one driver that keeps one idle session.
+        let (a, b) = (sim(vendor, |_| {}).await, sim(vendor, |_| {}).await);
+        let (sa, sb) = (a.switch_record("x"), b.switch_record("x"));
+        let creds = Arc::new(a.credentials());
+        let d: Arc<dyn SwitchDriver> = match vendor {
+            Vendor::Ios => Arc::new(
+                IosDriver::new(creds)
+                    .with_options(options())
+                    .with_max_idle_sessions(1),
+            ),
+            Vendor::Junos => Arc::new(
+                JunosDriver::new(creds)
+                    .with_options(options())
+                    .with_max_idle_sessions(1),
+            ),
+        };
+        let (pa, pb) = (a.interfaces()[0].clone(), b.interfaces()[0].clone());
+        d.read_port(&sa, &pa).await.expect("read a");
+        d.read_port(&sb, &pb).await.expect("read b"); // a's idle session is closed
+        d.read_port(&sb, &pb).await.expect("read b again");
+        d.read_port(&sa, &pa).await.expect("read a again");
+        assert_eq!(b.logins(), 1, "{vendor:?}: b's session was the one kept");
+        assert_eq!(
+            a.logins(),
+            2,
+            "{vendor:?}: a's session was closed and reopened"
+        );
+    }
+}
+
+#[tokio::test]
 async fn sessions_are_reused_unless_disabled() {
     for vendor in [Vendor::Ios, Vendor::Junos] {
         let sim = sim(vendor, |_| {}).await;
