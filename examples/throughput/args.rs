@@ -84,6 +84,10 @@ pub struct Args {
     /// Jobs of one switch per claim / SSH session (`EngineConfig::max_jobs_per_claim`).
     #[arg(long, default_value_t = 50)]
     pub jobs_per_claim: u32,
+    /// Idle SSH sessions each driver keeps (`with_max_idle_sessions`); unset, one per switch
+    /// used within the reuse window. Below the switch count, claims on the others log in again.
+    #[arg(long)]
+    pub max_idle_sessions: Option<usize>,
     /// Deliveries in flight per dispatcher (`DispatcherConfig::concurrency`).
     #[arg(long, default_value_t = 64)]
     pub deliveries: usize,

@@ -52,15 +52,15 @@ impl Engines {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
         for (e, store) in stores.into_iter().enumerate() {
+            let mut ios = IosDriver::new(credentials.clone()).with_global_sessions(claims);
+            let mut junos = JunosDriver::new(credentials.clone()).with_global_sessions(claims);
+            if let Some(n) = args.max_idle_sessions {
+                ios = ios.with_max_idle_sessions(n);
+                junos = junos.with_max_idle_sessions(n);
+            }
             let drivers = DriverRegistry::new()
-                .with(
-                    "ios",
-                    Arc::new(IosDriver::new(credentials.clone()).with_global_sessions(claims)),
-                )
-                .with(
-                    "junos",
-                    Arc::new(JunosDriver::new(credentials.clone()).with_global_sessions(claims)),
-                );
+                .with("ios", Arc::new(ios))
+                .with("junos", Arc::new(junos));
             let config = EngineConfig {
                 worker: format!("throughput-{label}-{e}-{}", std::process::id()),
                 max_jobs_per_claim: args.jobs_per_claim.max(1),
@@ -166,6 +166,15 @@ impl Workers {
             ]
             .map(String::from)
             .to_vec();
+            let child_args: Vec<String> = child_args
+                .into_iter()
+                .chain(
+                    args.max_idle_sessions
+                        .map(|n| ["--max-idle-sessions".to_owned(), n.to_string()])
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect();
             let env = [
                 ("KURNL_TEST_POSTGRES_URL", url.to_owned()),
                 ("KURNL_THROUGHPUT_SIM_LOGIN", login.to_owned()),
