@@ -66,6 +66,7 @@ mod worker;
 
 #[path = "../common/allocator.rs"]
 mod allocator;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

@@ -142,7 +142,7 @@ impl Workers {
     pub async fn start(args: &Args, url: &str, schema: &str, login: &str) -> anyhow::Result<Self> {
         let mut procs = Vec::new();
         for i in 0..args.workers {
-            let child_args: Vec<String> = [
+            let mut child_args: Vec<String> = [
                 "--role",
                 "worker",
                 "--backend",
@@ -166,15 +166,9 @@ impl Workers {
             ]
             .map(String::from)
             .to_vec();
-            let child_args: Vec<String> = child_args
-                .into_iter()
-                .chain(
-                    args.max_idle_sessions
-                        .map(|n| ["--max-idle-sessions".to_owned(), n.to_string()])
-                        .into_iter()
-                        .flatten(),
-                )
-                .collect();
+            if let Some(n) = args.max_idle_sessions {
+                child_args.extend(["--max-idle-sessions".to_owned(), n.to_string()]);
+            }
             let env = [
                 ("KURNL_TEST_POSTGRES_URL", url.to_owned()),
                 ("KURNL_THROUGHPUT_SIM_LOGIN", login.to_owned()),

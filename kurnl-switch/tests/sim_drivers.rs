@@ -116,7 +116,7 @@ async fn rejected_command_restores_the_port() {
         let e = r[1].outcome.clone().expect_err("rejected");
         assert_eq!(e.kind, DriverErrorKind::CommandRejected, "{vendor:?}: {e}");
         assert!(
-            e.message.contains(&reject[0]) || e.message.contains(&reject[reject.len() - 1]),
+            reject.iter().any(|p| e.message.contains(p.as_str())),
             "{vendor:?}: the error names another line: {e}"
         );
         assert!(!e.retryable);
@@ -136,57 +136,50 @@ async fn rejected_command_restores_the_port() {
     }
 }
 
+/// Applies `provisioned(0)` to the first port of `sim` on a fresh session of `$driver` and
+/// checks it landed; the command lines and round trips the apply took. (The IOS and Junos
+/// sessions are different types with the same methods.)
+macro_rules! lines_and_trips {
+    ($driver:expr, $sim:expr, $name:expr) => {{
+        let (driver, sim) = (&$driver, &$sim);
+        let iface = sim.interfaces()[0].clone();
+        let mut s = driver
+            .open_session(&sim.switch_record($name))
+            .await
+            .expect("session");
+        let (lines, trips) = (s.lines_sent(), s.round_trips());
+        let r = s
+            .apply(&[change(&iface, switch_suite::provisioned(0))])
+            .await;
+        assert!(r[0].outcome.is_ok(), "{r:?}");
+        let counts = (s.lines_sent() - lines, s.round_trips() - trips);
+        assert_eq!(sim.port(iface.as_str()), Some(switch_suite::provisioned(0)));
+        s.close().await;
+        counts
+    }};
+}
+
 #[tokio::test]
 async fn a_ports_configuration_lines_take_one_round_trip() {
     // One port that needs every line (description, VLAN, rates, MAC binding): typed one at a
     // time that is one round trip per line.
     let sim_ios = sim(Vendor::Ios, |_| {}).await;
     let ios = IosDriver::new(Arc::new(sim_ios.credentials())).with_options(options());
-    let iface = sim_ios.interfaces()[0].clone();
-    let mut s = ios
-        .open_session(&sim_ios.switch_record("ios"))
-        .await
-        .expect("session");
-    let (lines, trips) = (s.lines_sent(), s.round_trips());
-    let r = s
-        .apply(&[change(&iface, switch_suite::provisioned(0))])
-        .await;
-    assert!(r[0].outcome.is_ok(), "{r:?}");
-    let (lines, trips) = (s.lines_sent() - lines, s.round_trips() - trips);
-    assert_eq!(
-        sim_ios.port(iface.as_str()),
-        Some(switch_suite::provisioned(0))
-    );
+    let (lines, trips) = lines_and_trips!(ios, sim_ios, "ios");
     // configure terminal, read, interface, the port's lines, read back, end, write memory.
     assert_eq!(trips, 7, "IOS: {lines} lines in {trips} round trips");
     assert!(
         lines >= trips + 5,
         "IOS: {lines} lines in {trips} round trips"
     );
-    s.close().await;
 
     let sim_junos = sim(Vendor::Junos, |_| {}).await;
     let junos = JunosDriver::new(Arc::new(sim_junos.credentials())).with_options(options());
-    let iface = sim_junos.interfaces()[0].clone();
-    let mut s = junos
-        .open_session(&sim_junos.switch_record("junos"))
-        .await
-        .expect("session");
-    let (lines, trips) = (s.lines_sent(), s.round_trips());
-    let r = s
-        .apply(&[change(&iface, switch_suite::provisioned(0))])
-        .await;
-    assert!(r[0].outcome.is_ok(), "{r:?}");
-    let (lines, trips) = (s.lines_sent() - lines, s.round_trips() - trips);
-    assert_eq!(
-        sim_junos.port(iface.as_str()),
-        Some(switch_suite::provisioned(0))
-    );
+    let (lines, trips) = lines_and_trips!(junos, sim_junos, "junos");
     assert!(
         lines >= trips + 5,
         "Junos: {lines} lines in {trips} round trips"
     );
-    s.close().await;
 }
 
 #[tokio::test]
