@@ -22,8 +22,10 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
 }
 
-/// From this many distinct ports in a batch on, the running config is read once for all.
-const BATCH_READ_MIN: usize = 3;
+/// Up to this many distinct ports, a batch reads (and reads back) its ports with one
+/// typed-ahead `show running-config interface` per port: one round trip of a few lines per
+/// port. Above it, the whole running config once, whose size does not grow with the batch.
+const PER_PORT_READ_MAX: usize = 16;
 
 /// Whether `name` (possibly abbreviated, `Gi1/0/1`) names the interface `full`
 /// (`GigabitEthernet1/0/1`), as IOS resolves abbreviations.
@@ -198,14 +200,29 @@ impl IosDriver {
         interface: &InterfaceName,
         in_config: bool,
     ) -> Result<IosPort, DriverError> {
-        let line = if in_config {
+        let line = Self::read_line(interface, in_config);
+        let reply = cli.run(&line).await?;
+        Self::port_block(&line, &reply)
+    }
+
+    fn read_line(interface: &InterfaceName, in_config: bool) -> String {
+        if in_config {
             format!("do show running-config interface {interface}")
         } else {
             format!("show running-config interface {interface}")
-        };
-        let reply = cli.run(&line).await?;
-        if IOS_ERRORS.is_error(&reply) {
-            return Err(rejected(&line, &reply.lines));
+        }
+    }
+
+    /// The interface block of one `show running-config interface` reply.
+    fn port_block(line: &str, reply: &Reply) -> Result<IosPort, DriverError> {
+        if IOS_ERRORS.is_error(reply) {
+            return Err(rejected(line, &reply.lines));
+        }
+        if !reply.lines.iter().any(|l| l.starts_with("interface ")) {
+            return Err(DriverError::transient(
+                DriverErrorKind::Protocol,
+                format!("no interface block in the output of {line:?}"),
+            ));
         }
         let lines: Vec<String> = reply
             .lines
@@ -215,13 +232,40 @@ impl IosDriver {
             .take_while(|l| l.trim() != "end")
             .cloned()
             .collect();
-        if !reply.lines.iter().any(|l| l.starts_with("interface ")) {
-            return Err(DriverError::transient(
-                DriverErrorKind::Protocol,
-                format!("no interface block in the output of {line:?}"),
-            ));
-        }
         Ok(IosPort::parse(&lines))
+    }
+
+    /// Reads `interfaces` in configuration mode in one round trip: up to
+    /// [`PER_PORT_READ_MAX`] with one typed-ahead read per port, more from the whole running
+    /// config. Ports that could not be read are left out (the caller reads them alone, which
+    /// reports why).
+    async fn read_ports<'a>(
+        &self,
+        cli: &mut CliSession,
+        interfaces: &[&'a InterfaceName],
+    ) -> Result<HashMap<&'a InterfaceName, IosPort>, DriverError> {
+        let mut out = HashMap::with_capacity(interfaces.len());
+        if interfaces.len() > PER_PORT_READ_MAX {
+            let all = self.read_all(cli).await?;
+            for iface in interfaces {
+                if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n))
+                {
+                    out.insert(*iface, port.clone());
+                }
+            }
+            return Ok(out);
+        }
+        let lines: Vec<String> = interfaces
+            .iter()
+            .map(|iface| Self::read_line(iface, true))
+            .collect();
+        let replies = cli.run_batch(&lines).await?;
+        for ((iface, line), reply) in interfaces.iter().zip(&lines).zip(&replies) {
+            if let Ok(port) = Self::port_block(line, reply) {
+                out.insert(*iface, port);
+            }
+        }
+        Ok(out)
     }
 
     /// Reads every interface block of `show running-config` in one round trip (config mode).
@@ -314,16 +358,9 @@ impl IosDriver {
         let mut distinct: Vec<&InterfaceName> = changes.iter().map(|c| &c.interface).collect();
         distinct.sort();
         distinct.dedup();
-        // Many ports: one `show running-config` instead of one read per port.
-        let batch_read = distinct.len() >= BATCH_READ_MIN;
-        if batch_read {
-            let all = self.read_all(cli).await?;
-            for iface in &distinct {
-                if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n))
-                {
-                    current.insert(iface, port.clone());
-                }
-            }
+        // Every port of the batch in one round trip.
+        if distinct.len() > 1 {
+            current = self.read_ports(cli, &distinct).await?;
         }
         for (idx, change) in changes.iter().enumerate() {
             let iface = &change.interface;
@@ -361,17 +398,16 @@ impl IosDriver {
         }
         // Read back what changed; restore and fail the change on a mismatch.
         let mut mismatched = Vec::new();
-        let all_after = if batch_read && !last.is_empty() {
-            Some(self.read_all(cli).await?)
+        let mut changed_ports: Vec<&InterfaceName> = last.keys().copied().collect();
+        changed_ports.sort();
+        let mut read_back = if changed_ports.len() > 1 {
+            self.read_ports(cli, &changed_ports).await?
         } else {
-            None
+            HashMap::new()
         };
         for (iface, (idx, desired)) in &last {
-            let found = all_after
-                .as_ref()
-                .and_then(|all| all.iter().find(|(n, _)| same_interface(iface.as_str(), n)));
-            let after = match found {
-                Some((_, p)) => p.clone(),
+            let after = match read_back.remove(iface) {
+                Some(p) => p,
                 None => self.read(cli, iface, true).await?,
             };
             if after != *desired {

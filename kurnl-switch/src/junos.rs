@@ -22,8 +22,9 @@ fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
 }
 
-/// From this many distinct ports in a batch on, the candidate is read once for all.
-const BATCH_READ_MIN: usize = 3;
+/// Up to this many distinct ports, a batch reads the candidate's lines of its own ports (one
+/// `match` expression naming them); above it, every statement the driver manages.
+const PER_PORT_MATCH_MAX: usize = 16;
 
 /// `match` expression selecting every statement the driver manages.
 const BATCH_MATCH: &str = "^set (interfaces|vlans|switch-options|class-of-service) ";
@@ -229,9 +230,15 @@ impl JunosDriver {
             let mut distinct: Vec<&InterfaceName> = changes.iter().map(|c| &c.interface).collect();
             distinct.sort();
             distinct.dedup();
-            // Many ports: read the relevant candidate config once, then track it in memory.
-            let snapshot = if distinct.len() >= BATCH_READ_MIN {
-                let line = format!("show | display set | match \"{BATCH_MATCH}\"");
+            // Several ports: read their candidate config once, then track it in memory.
+            let snapshot = if distinct.len() > 1 {
+                let expr = if distinct.len() > PER_PORT_MATCH_MAX {
+                    BATCH_MATCH.to_owned()
+                } else {
+                    let names: Vec<&str> = distinct.iter().map(|i| i.as_str()).collect();
+                    JunosPort::match_expr_for(&names)
+                };
+                let line = format!("show | display set | match \"{expr}\"");
                 let reply = cli.run(&line).await?;
                 if errors.is_error(&reply) {
                     return Err(rejected(&line, &reply.lines));

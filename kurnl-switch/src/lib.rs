@@ -20,14 +20,18 @@
 //! - Connect with the switch's pinned host key (OpenSSH key line or `SHA256:` fingerprint;
 //!   unknown or changed keys are refused with the presented fingerprint, trust on first use
 //!   only with [`SshOptions::trust_on_first_use`]), password, keyboard-interactive or public key.
-//! - Disable paging, then run one line at a time, waiting for its echo and the next prompt,
-//!   and check every reply for the vendor's error strings.
-//! - IOS: read `show running-config interface` before, apply only the differing lines, read
-//!   again after; on a rejected line or a mismatch restore the previous config. One
-//!   `configure terminal` and one `write memory` per batch.
-//! - Junos: `configure private`, read the candidate, set/delete only what differs, `commit
-//!   check`, `commit`; on a rejected line `rollback 0` and replay the other ports; on a failed
-//!   commit `rollback 0` + `exit configuration-mode`.
+//! - Disable paging, then run commands, matching each reply to its line by the echo and the
+//!   next prompt, and check every reply for the vendor's error strings. Lines with short
+//!   output that are safe to run whatever came before (an interface's configuration lines, the
+//!   reads of a batch's ports) go in one write, typed ahead.
+//! - IOS: read the batch's ports before (`show running-config interface`, one per port in one
+//!   round trip; the whole running config for more than 16 ports), apply only the differing
+//!   lines, read them again after; on a rejected line or a mismatch restore the previous
+//!   config. One `configure terminal` and one `write memory` per batch.
+//! - Junos: `configure private`, read the candidate's lines of the batch's ports (one `match`
+//!   naming them), set/delete only what differs, `commit check`, `commit`; on a rejected line
+//!   `rollback 0` and replay the other ports; on a failed commit `rollback 0` +
+//!   `exit configuration-mode`.
 
 pub mod cli;
 pub mod credentials;

@@ -467,7 +467,19 @@ fn parse_shaping(v: &str) -> Option<u32> {
 impl JunosPort {
     /// The `match` expression that selects every line [`JunosPort::parse`] needs.
     pub fn match_expr(interface: &str) -> String {
-        format!("{interface}[ .]|vlan-id")
+        Self::match_expr_for(&[interface])
+    }
+
+    /// The `match` expression that selects every line [`JunosPort::parse`] needs for each of
+    /// `interfaces`.
+    pub fn match_expr_for(interfaces: &[&str]) -> String {
+        let mut expr = String::new();
+        for interface in interfaces {
+            expr.push_str(interface);
+            expr.push_str("[ .]|");
+        }
+        expr.push_str("vlan-id");
+        expr
     }
 
     /// Parses `display set` lines (other interfaces' lines are ignored).

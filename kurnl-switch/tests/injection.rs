@@ -48,7 +48,7 @@ fn shapes() -> Vec<Regex> {
         ),
         format!(r"^(set|delete) vlans {tok} switch-options interface {ifc}\.0 static-mac {mac_j}$"),
         format!(r"^(set|delete) interfaces {ifc} disable$"),
-        format!(r#"^show( configuration)? \| display set \| match "{ifc}\[ \.\]\|vlan-id"$"#),
+        format!(r#"^show( configuration)? \| display set \| match "({ifc}\[ \.\]\|)+vlan-id"$"#),
     ]
     .iter()
     .map(|s| Regex::new(s).expect("shape"))
@@ -84,6 +84,11 @@ fn lines_for(iface: &InterfaceName, cfg: &PortConfig) -> Vec<String> {
     out.push(format!(
         "show | display set | match \"{}\"",
         JunosPort::match_expr(iface.as_str())
+    ));
+    // A batch's snapshot names each of its ports.
+    out.push(format!(
+        "show | display set | match \"{}\"",
+        JunosPort::match_expr_for(&[iface.as_str(), iface.as_str()])
     ));
     out
 }

@@ -136,6 +136,71 @@ async fn rejected_command_restores_the_port() {
     }
 }
 
+#[tokio::test]
+async fn a_batch_reads_only_its_own_ports() {
+    // The whole configuration (IOS `show running-config`, Junos every managed statement) is
+    // refused: a batch of three ports must read just those three.
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |_| {}).await;
+        sim.faults(|f| match vendor {
+            Vendor::Ios => f.reject_exact = vec!["do show running-config".into()],
+            Vendor::Junos => f.reject = vec!["^set (interfaces|vlans|".into()],
+        });
+        let d = driver(&sim, vendor, options());
+        let ifaces = sim.interfaces();
+        let changes: Vec<PortChange> = (0..3)
+            .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
+            .collect();
+        let results = d
+            .apply(&sim.switch_record("x"), &changes)
+            .await
+            .expect("session");
+        assert!(
+            results.iter().all(|r| r.outcome.is_ok()),
+            "{vendor:?}: {results:?}"
+        );
+        for (k, iface) in ifaces.iter().take(3).enumerate() {
+            assert_eq!(
+                sim.port(iface.as_str()),
+                Some(switch_suite::provisioned(k as u16)),
+                "{vendor:?} port {k}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_many_ports_reads_the_whole_configuration_once() {
+    // Per-port reads are refused: a batch of 20 ports must read the whole configuration.
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        let sim = sim(vendor, |c| *c = c.clone().with_interface_count(24)).await;
+        sim.faults(|f| match vendor {
+            Vendor::Ios => f.reject = vec!["show running-config interface".into()],
+            Vendor::Junos => f.reject = vec!["[ .]|vlan-id".into()],
+        });
+        let d = driver(&sim, vendor, options());
+        let ifaces = sim.interfaces();
+        let changes: Vec<PortChange> = (0..20)
+            .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
+            .collect();
+        let results = d
+            .apply(&sim.switch_record("x"), &changes)
+            .await
+            .expect("session");
+        assert!(
+            results.iter().all(|r| r.outcome.is_ok()),
+            "{vendor:?}: {results:?}"
+        );
+        for (k, iface) in ifaces.iter().take(20).enumerate() {
+            assert_eq!(
+                sim.port(iface.as_str()),
+                Some(switch_suite::provisioned(k as u16)),
+                "{vendor:?} port {k}"
+            );
+        }
+    }
+}
+
 /// Applies `provisioned(0)` to the first port of `sim` on a fresh session of `$driver` and
 /// checks it landed; the command lines and round trips the apply took. (The IOS and Junos
 /// sessions are different types with the same methods.)

@@ -134,6 +134,8 @@ impl SimConfig {
 pub struct Faults {
     /// Commands containing any of these substrings are rejected with the vendor's error.
     pub reject: Vec<String>,
+    /// Commands equal to one of these are rejected with the vendor's error.
+    pub reject_exact: Vec<String>,
     /// Close the connection when this many more commands have been received (one shot).
     pub drop_after: Option<u64>,
     /// Never answer commands containing this substring.
@@ -565,8 +567,9 @@ impl SimHandler {
                     shared.commands.fetch_add(1, Ordering::Relaxed);
                     let (reject, drop_now, hang) = {
                         let mut f = lock(&shared.faults);
-                        let reject =
-                            !cmd.is_empty() && f.reject.iter().any(|p| cmd.contains(p.as_str()));
+                        let reject = !cmd.is_empty()
+                            && (f.reject.iter().any(|p| cmd.contains(p.as_str()))
+                                || f.reject_exact.contains(&cmd));
                         let drop_now = match f.drop_after {
                             Some(0 | 1) => {
                                 f.drop_after = None;
