@@ -227,7 +227,7 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
                 result: JobResult::Completed { events: Vec::new() },
             })
             .collect();
-        let _ = queue::finish_jobs(c, claimed.lease, outcomes, t).await;
+        let _ = queue::finish_jobs(c, None, claimed.lease, outcomes, t).await;
     }
     let _ = queue::reap_expired_leases(c, t).await;
     let claim = EventClaim {

@@ -33,9 +33,7 @@ pub(crate) async fn commit_after<C: Conn>(
         for job in &writes.jobs {
             s.push(INSERT_JOB, job_args(job)?);
         }
-        for e in &writes.events {
-            s.push(INSERT_EVENT_SQLITE, event_args_sqlite(e)?);
-        }
+        push_events(&mut s, &writes.events)?;
         s.run(c).await?;
         return Ok(());
     }
@@ -242,6 +240,14 @@ fn event_args_sqlite(e: &NewEvent) -> StoreResult<Vec<Arg>> {
         0_i64
     ]);
     Ok(a)
+}
+
+/// SQLite: appends the inserts of `events` to a statement string.
+pub(crate) fn push_events(s: &mut Statements, events: &[NewEvent]) -> StoreResult<()> {
+    for e in events {
+        s.push(INSERT_EVENT_SQLITE, event_args_sqlite(e)?);
+    }
+    Ok(())
 }
 
 async fn insert_event<C: Conn>(c: &mut C, e: &NewEvent) -> StoreResult<()> {

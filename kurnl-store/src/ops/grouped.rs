@@ -61,10 +61,7 @@ pub(crate) async fn apply<C: Conn>(
             lease,
             outcomes,
             now,
-        } => {
-            run_prefix(c, prefix).await?;
-            super::queue::finish_jobs(c, lease, outcomes, now).await
-        }
+        } => super::queue::finish_jobs(c, prefix, lease, outcomes, now).await,
         GroupedWrite::Heartbeat { lease, until } => {
             run_prefix(c, prefix).await?;
             super::queue::heartbeat(c, lease, until).await

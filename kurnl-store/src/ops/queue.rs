@@ -16,7 +16,8 @@ use uuid::Uuid;
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::commit::{append_events, pg_append_ctes, pg_events_arg};
+use crate::ops::commit::{append_events, pg_append_ctes, pg_events_arg, push_events};
+use crate::ops::statements::{Statements, run_prefix};
 use crate::rows::*;
 use kurnl_core::model::{Job, JobStatus, NewEvent};
 use kurnl_core::ports::{ClaimRequest, ClaimedJobs, JobOutcome, JobResult, StoreError};
@@ -72,16 +73,6 @@ pub(crate) async fn list_jobs_of<C: Conn>(
     rows.into_iter().map(JobRow::into_model).collect()
 }
 
-/// SQLite: the switch of the oldest servable head, if any.
-async fn candidate_switch<C: Conn>(c: &mut C, now: DateTime<Utc>) -> StoreResult<Option<Uuid>> {
-    let sql = format!(
-        "SELECT j.switch_id AS id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {IS_HEAD} \
-         AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT 1"
-    );
-    let row: Option<IdRow> = c.fetch_optional(&sql, args![now]).await?;
-    Ok(row.map(|r| r.id))
-}
-
 /// A 64-bit advisory lock key for a namespaced UUID.
 pub(crate) fn advisory_key(namespace: &[u8; 2], id: Uuid) -> i64 {
     let b = id.as_bytes();
@@ -104,10 +95,7 @@ pub(crate) async fn claim_jobs<C: Conn>(
     if C::DIALECT == Dialect::Postgres {
         return pg_claim(c, r).await;
     }
-    match candidate_switch(c, r.now).await? {
-        Some(switch) => claim_on_switch(c, r, switch).await,
-        None => Ok(None),
-    }
+    sqlite_claim(c, r).await
 }
 
 /// The PostgreSQL claim, in as few round trips as the locking allows: one statement finds
@@ -170,21 +158,7 @@ async fn pg_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<Cl
     let rows: Vec<SeqJobRow> = c
         .fetch_all(&sql, args![switch.id, r.now, lease.0, expires_at])
         .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut jobs = rows
-        .into_iter()
-        .map(|row| Ok((row.job.into_model()?, row.seq)))
-        .collect::<StoreResult<Vec<(Job, i64)>>>()?;
-    jobs.sort_by_key(|(job, seq)| (job.created_at, *seq));
-    let jobs = jobs.into_iter().map(|(job, _)| job).collect();
-    Ok(Some(ClaimedJobs {
-        lease,
-        switch_id: switch.id.into(),
-        expires_at,
-        jobs,
-    }))
+    claimed(rows, lease, expires_at)
 }
 
 /// A job row with its queue position.
@@ -195,62 +169,55 @@ struct SeqJobRow {
     job: JobRow,
 }
 
-async fn claim_on_switch<C: Conn>(
-    c: &mut C,
-    r: &ClaimRequest,
-    switch: Uuid,
-) -> StoreResult<Option<ClaimedJobs>> {
-    // The switch's open jobs through `jobs_open_port_idx` (a few per port), sorted: left to
-    // itself SQLite walks `jobs_pending_idx`, every pending job of every switch in queue
-    // order, to skip the ORDER BY (0.7 ms a claim with 2,400 jobs queued). The `IN` term
-    // states the index's condition, which `status = 'pending'` alone does not match.
+/// The SQLite claim in one statement (one hand-over to the connection's thread instead of
+/// three): the switch of the oldest servable head, its servable heads oldest first, leased.
+///
+/// The switch's heads are read through `jobs_open_port_idx` (a few open jobs per port):
+/// left to itself SQLite walks `jobs_pending_idx`, every pending job of every switch in queue
+/// order, to skip the ORDER BY (0.7 ms a claim with 2,400 jobs queued). The `IN` term states
+/// the index's condition, which `status = 'pending'` alone does not match. SQLite builds the
+/// `IN (SELECT ..)` list before it updates a row, so the head checks see the queue as it was.
+async fn sqlite_claim<C: Conn>(c: &mut C, r: &ClaimRequest) -> StoreResult<Option<ClaimedJobs>> {
+    let candidate = format!(
+        "SELECT j.switch_id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {IS_HEAD} \
+         AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT 1"
+    )
+    .replace("j.", "c.")
+    .replace("jobs j ", "jobs c ");
     let sql = format!(
-        "SELECT {cols} FROM jobs j INDEXED BY jobs_open_port_idx WHERE j.switch_id = $1 \
-         AND j.status IN ('pending', 'in_progress') AND j.status = 'pending' AND j.run_at <= $2 \
-         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {max}",
+        "UPDATE jobs SET status = 'in_progress', attempts = attempts + 1, lease = $2, \
+         lease_expires_at = $3, updated_at = $1 WHERE id IN (SELECT j.id FROM jobs j \
+         INDEXED BY jobs_open_port_idx WHERE j.switch_id = ({candidate}) \
+         AND j.status IN ('pending', 'in_progress') AND j.status = 'pending' AND j.run_at <= $1 \
+         AND {IS_HEAD} AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT {max}) \
+         RETURNING seq, {JOB_COLUMNS}",
         max = r.max_jobs.min(MAX_CLAIM),
-        cols = JOB_COLUMNS
-            .split(", ")
-            .map(|col| format!("j.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ")
     );
-    let rows: Vec<JobRow> = c.fetch_all(&sql, args![switch, r.now]).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
     let lease = LeaseToken::new_random();
     let expires_at = r.now + r.lease;
+    let rows: Vec<SeqJobRow> = c.fetch_all(&sql, args![r.now, lease.0, expires_at]).await?;
+    claimed(rows, lease, expires_at)
+}
+
+/// The claim of `rows` (leased jobs of one switch, in any order), oldest first.
+fn claimed(
+    rows: Vec<SeqJobRow>,
+    lease: LeaseToken,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<Option<ClaimedJobs>> {
     let mut jobs = rows
         .into_iter()
-        .map(JobRow::into_model)
-        .collect::<StoreResult<Vec<Job>>>()?;
-    let mut a = args![lease.0, expires_at, r.now];
-    let placeholders: Vec<String> = jobs
-        .iter()
-        .map(|j| {
-            a.push(Arg::from(j.id.0));
-            format!("${}", a.len())
-        })
-        .collect();
-    let sql = format!(
-        "UPDATE jobs SET status = 'in_progress', attempts = attempts + 1, lease = $1, lease_expires_at = $2, \
-         updated_at = $3 WHERE id IN ({})",
-        placeholders.join(", ")
-    );
-    c.execute(&sql, a).await?;
-    for job in &mut jobs {
-        job.status = JobStatus::InProgress;
-        job.attempts += 1;
-        job.lease = Some(lease);
-        job.lease_expires_at = Some(expires_at);
-        job.updated_at = r.now;
-    }
+        .map(|row| Ok((row.job.into_model()?, row.seq)))
+        .collect::<StoreResult<Vec<(Job, i64)>>>()?;
+    jobs.sort_by_key(|(job, seq)| (job.created_at, *seq));
+    let Some(switch_id) = jobs.first().map(|(job, _)| job.port.switch_id) else {
+        return Ok(None);
+    };
     Ok(Some(ClaimedJobs {
         lease,
-        switch_id: switch.into(),
+        switch_id,
         expires_at,
-        jobs,
+        jobs: jobs.into_iter().map(|(job, _)| job).collect(),
     }))
 }
 
@@ -272,13 +239,27 @@ pub(crate) async fn heartbeat<C: Conn>(
 }
 
 /// All or nothing: the first job not held under `lease` fails the call with `LeaseLost` and
-/// the caller's transaction rolls back the outcomes already written.
+/// the caller's transaction rolls back the outcomes already written. `prefix` (the group
+/// commit's savepoint statements, if any) runs first.
+///
+/// On SQLite a finish whose jobs all completed, the common case, is one call to the
+/// connection's thread ([`Statements`]): the prefix, the completions, their count and the
+/// events. Otherwise one statement per failure or retry, and per event.
 pub(crate) async fn finish_jobs<C: Conn>(
     c: &mut C,
+    prefix: Option<&str>,
     lease: LeaseToken,
     outcomes: Vec<JobOutcome>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let one_call = C::DIALECT == Dialect::Sqlite
+        && !outcomes.is_empty()
+        && outcomes
+            .iter()
+            .all(|o| matches!(o.result, JobResult::Completed { .. }));
+    if !one_call {
+        run_prefix(c, prefix).await?;
+    }
     let Unfinished { completed, events } =
         record_failures_and_retries(c, lease, outcomes, now).await?;
     if completed.is_empty() {
@@ -287,7 +268,7 @@ pub(crate) async fn finish_jobs<C: Conn>(
     if C::DIALECT == Dialect::Postgres {
         return pg_complete(c, lease, completed, &events, now).await;
     }
-    // Completions, the common case, are one statement for the whole lease.
+    // Completions are one statement for the whole lease.
     let mut a = args![lease.0, now];
     let placeholders: Vec<String> = completed
         .iter()
@@ -301,6 +282,18 @@ pub(crate) async fn finish_jobs<C: Conn>(
          updated_at = $2 WHERE lease = $1 AND status = 'in_progress' AND id IN ({})",
         placeholders.join(", ")
     );
+    if one_call {
+        let mut s = Statements::after(prefix);
+        s.push(&sql, a);
+        s.push("SELECT changes() AS n", Vec::new());
+        // Inserted before the count is checked; a lost lease rolls them back with the rest.
+        push_events(&mut s, &events)?;
+        let n = s.fetch_count(c).await?;
+        if n != completed.len() as i64 {
+            return Err(StoreError::LeaseLost);
+        }
+        return Ok(());
+    }
     let n = c.execute(&sql, a).await?;
     if n != completed.len() as u64 {
         return Err(StoreError::LeaseLost);

@@ -87,12 +87,13 @@ pub async fn lease_expiry_reaped_and_reclaimed(store: &dyn Store) {
 }
 
 /// `finish_jobs` is all-or-nothing: an unknown lease, or one job not held under the lease,
-/// is `LeaseLost` and changes no job; finishing twice is `LeaseLost`.
+/// is `LeaseLost` and changes no job and appends none of the call's events; finishing twice
+/// is `LeaseLost`.
 pub async fn finish_with_stale_lease_is_rejected(store: &dyn Store) {
     let _lock = queue_lock().await;
     let w = world(store, 3, 1).await;
     let t = queue_time();
-    let (_, a) = subscription_with_job(store, &w, w.ports[0], t, t).await;
+    let (sub_a, a) = subscription_with_job(store, &w, w.ports[0], t, t).await;
     let (_, b) = subscription_with_job(store, &w, w.ports[1], at(t, 1), t).await;
     let (_, unclaimed) = subscription_with_job(store, &w, w.ports[2], at(t, 2), at(t, 1000)).await;
     let c = claim_ours(store, &request(at(t, 5), 10), &[w.switch]).await;
@@ -114,10 +115,31 @@ pub async fn finish_with_stale_lease_is_rejected(store: &dyn Store) {
         store.heartbeat(forged, at(t, 60)).await,
         "heartbeat with an unknown lease",
     );
-    let mixed = vec![completed(a.id), completed(unclaimed.id)];
+    let events_before = ok(
+        store.list_events_of(w.provider, sub_a.id).await,
+        "list_events_of",
+    );
+    let mixed = vec![
+        JobOutcome {
+            job_id: a.id,
+            result: JobResult::Completed {
+                events: vec![completed_event(&a, at(t, 6))],
+            },
+        },
+        completed(unclaimed.id),
+    ];
     expect_lease_lost(
         store.finish_jobs(c.lease, mixed, at(t, 6)).await,
         "finish including a job not held",
+    );
+    assert_eq!(
+        ok(
+            store.list_events_of(w.provider, sub_a.id).await,
+            "list_events_of"
+        )
+        .len(),
+        events_before.len(),
+        "a rejected finish_jobs appended its events"
     );
     assert_eq!(
         stored_job(store, &a).await.status,
