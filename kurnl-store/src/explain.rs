@@ -217,7 +217,7 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
         lease: Duration::seconds(30),
         max_jobs: 4,
     };
-    if let Ok(Some(claimed)) = queue::claim_jobs(c, &claim).await {
+    if let Ok(Some(claimed)) = queue::claim_jobs(c, None, &claim).await {
         let _ = queue::heartbeat(c, claimed.lease, t + Duration::seconds(60)).await;
         let outcomes = claimed
             .jobs

@@ -238,7 +238,7 @@ macro_rules! impl_store {
                 &self,
                 request: &ClaimRequest,
             ) -> Result<Option<ClaimedJobs>, StoreError> {
-                lease_tx!(self, queue::claim_jobs, request)
+                self.claim(request).await
             }
             async fn heartbeat(
                 &self,

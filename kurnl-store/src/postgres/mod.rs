@@ -188,6 +188,11 @@ impl PgStore {
         self.begin_write().await
     }
 
+    /// A claim in a lease transaction (see `ops::queue`).
+    async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError> {
+        lease_tx!(self, queue::claim_jobs, None, request)
+    }
+
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
         write_tx!(self, grouped::apply, None, writes)
     }

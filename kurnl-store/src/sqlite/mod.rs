@@ -247,6 +247,14 @@ impl SqliteStore {
             .map_err(map_sqlite)
     }
 
+    /// A claim is one statement ([`queue::claim_jobs`]): it commits on its own, after
+    /// [`CLAIM_SYNC`] in the same call, instead of in a transaction of its own (two more
+    /// hand-overs to the writer's thread).
+    async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError> {
+        let mut conn = self.writer.acquire().await.map_err(map_sqlite)?;
+        queue::claim_jobs(&mut *conn, Some(CLAIM_SYNC), request).await
+    }
+
     /// Group commit: see [`group`].
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
         self.group
@@ -299,5 +307,9 @@ fn begin_durable(durability: Durability) -> &'static str {
 /// events back to pending as an expired lease would. A finish under a lost lease then fails
 /// with `LeaseLost`.
 const BEGIN_LEASE: &str = "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE";
+
+/// A claim's durability, as [`BEGIN_LEASE`]'s, for its single statement (a write statement
+/// takes the write lock before it reads, as `BEGIN IMMEDIATE` would).
+const CLAIM_SYNC: &str = "PRAGMA synchronous = NORMAL";
 
 impl_store!(SqliteStore);
