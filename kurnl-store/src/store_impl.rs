@@ -132,6 +132,12 @@ macro_rules! impl_store {
             ) -> Result<Option<Location>, StoreError> {
                 read!(self, inventory::get_location, hash)
             }
+            async fn get_location_placement(
+                &self,
+                hash: &LocationHash,
+            ) -> Result<Option<kurnl_core::ports::LocationPlacement>, StoreError> {
+                read!(self, inventory::get_location_placement, hash)
+            }
             async fn put_building(&self, building: &Building) -> Result<(), StoreError> {
                 write_tx!(self, inventory::put_building, building)
             }

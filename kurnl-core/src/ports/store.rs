@@ -91,6 +91,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn put_location(&self, location: &Location) -> Result<(), StoreError>;
     /// A location by its (lower-case) hash.
     async fn get_location(&self, hash: &LocationHash) -> Result<Option<Location>, StoreError>;
+    /// A location with its port and the port's switch, as [`Store::get_location`],
+    /// [`Store::get_port`] and [`Store::get_switch`] would return them; `None` when the
+    /// location is unknown. A signup for a location needs all three.
+    ///
+    /// The default makes the three reads one after the other; a backend that can join them
+    /// should answer in one query (the SQL stores do).
+    async fn get_location_placement(
+        &self,
+        hash: &LocationHash,
+    ) -> Result<Option<LocationPlacement>, StoreError> {
+        let Some(location) = self.get_location(hash).await? else {
+            return Ok(None);
+        };
+        let port = self.get_port(location.port).await?;
+        let switch = self.get_switch(location.port.switch_id).await?;
+        Ok(Some(LocationPlacement {
+            location,
+            port,
+            switch,
+        }))
+    }
     /// Inserts or replaces a building.
     async fn put_building(&self, building: &Building) -> Result<(), StoreError>;
     /// Inserts or replaces a unit.

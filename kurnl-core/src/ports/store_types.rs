@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{Batch, DeliveryAttempt, Event, Job, NewEvent, Subscriber, Subscription};
+use crate::model::{
+    Batch, DeliveryAttempt, Event, Job, Location, NewEvent, Port, Subscriber, Subscription, Switch,
+};
 use crate::types::{JobId, LeaseToken, ProviderId, SubscriptionStatus, SwitchId};
 
 /// Which uniqueness rule a write broke.
@@ -118,6 +120,18 @@ pub struct ClaimRequest {
     pub lease: Duration,
     /// At most this many jobs (all for the same switch).
     pub max_jobs: u32,
+}
+
+/// A location with the port it is wired to and that port's switch
+/// ([`Store::get_location_placement`](super::Store::get_location_placement)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationPlacement {
+    /// The location.
+    pub location: Location,
+    /// Its port; `None` when missing from the inventory.
+    pub port: Option<Port>,
+    /// The port's switch; `None` when missing from the inventory.
+    pub switch: Option<Switch>,
 }
 
 /// Jobs claimed under one lease, all for the same switch, at most one per port, each the

@@ -10,6 +10,7 @@ use crate::model::{
     EventData, Job, JobAction, JobStatus, NewEvent, PlanVersion, Port, PortConfig, PortRef,
     Subscription, Switch,
 };
+use crate::ports::LocationPlacement;
 use crate::types::{EventId, JobId, PortDescription};
 
 /// A port and its switch, resolved from the inventory.
@@ -162,4 +163,24 @@ fn event_data(kind: EventKind, sub: &Subscription) -> Result<EventData> {
             subscription_id: sub.id,
         },
     })
+}
+
+/// The port context of a location read with its port and switch
+/// ([`Store::get_location_placement`](crate::ports::Store::get_location_placement)); the same
+/// errors as [`Service::port_context`].
+pub(crate) fn placed_context(placement: LocationPlacement) -> Result<PortContext> {
+    let at = placement.location.port;
+    let port = placement.port.ok_or_else(|| {
+        Error::Internal(format!(
+            "port {} of switch {} missing from the inventory",
+            at.port_number, at.switch_id
+        ))
+    })?;
+    let switch = placement.switch.ok_or_else(|| {
+        Error::Internal(format!(
+            "switch {} missing from the inventory",
+            at.switch_id
+        ))
+    })?;
+    Ok(PortContext { port, switch })
 }

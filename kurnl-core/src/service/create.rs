@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::build::PortContext;
+use super::build::{PortContext, placed_context};
 use super::responses::{MSG_PENDING_INSTALL, MSG_PROVISIONING_STARTED, ProvisionResponse};
 use super::shared_reads::SharedReads;
 use super::{Caller, Service};
@@ -108,15 +108,14 @@ impl Service {
             .await?;
         let (port, mode) = match &spec.target {
             Target::Location(hash) => {
-                let location = self
+                // The location, its port and switch in one read: a bulk batch's entries are
+                // spread over many switches, so the batch's shared switch reads rarely help.
+                let placement = self
                     .store
-                    .get_location(hash)
+                    .get_location_placement(hash)
                     .await?
                     .ok_or_else(|| Error::NotFound(error::LOCATION_NOT_FOUND.into()))?;
-                (
-                    Some(self.port_context(location.port, reads).await?),
-                    DeliveryMode::Direct,
-                )
+                (Some(placed_context(placement)?), DeliveryMode::Direct)
             }
             Target::Unit(unit) => {
                 self.store

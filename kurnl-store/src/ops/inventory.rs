@@ -8,7 +8,7 @@ use crate::rows::*;
 use kurnl_core::model::{
     ApiKeyRecord, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit,
 };
-use kurnl_core::ports::StoreError;
+use kurnl_core::ports::{LocationPlacement, StoreError};
 use kurnl_core::types::{ApiKeyId, LocationHash, PlanVersionId, ProviderId, SwitchId, UnitId};
 
 pub(crate) async fn put_provider<C: Conn>(c: &mut C, p: &Provider) -> StoreResult<()> {
@@ -230,6 +230,21 @@ pub(crate) async fn get_location<C: Conn>(
         )
         .await?;
     row.map(LocationRow::into_model).transpose()
+}
+
+/// The location, its port and the port's switch in one query.
+pub(crate) async fn get_location_placement<C: Conn>(
+    c: &mut C,
+    hash: &LocationHash,
+) -> StoreResult<Option<LocationPlacement>> {
+    let sql = format!(
+        "SELECT {} FROM locations l LEFT JOIN ports p ON p.switch_id = l.switch_id \
+         AND p.port_number = l.port_number LEFT JOIN switches s ON s.id = l.switch_id \
+         WHERE l.hash = $1",
+        PlacementRow::COLUMNS
+    );
+    let row: Option<PlacementRow> = c.fetch_optional(&sql, args![hash.as_str()]).await?;
+    row.map(PlacementRow::into_model).transpose()
 }
 
 pub(crate) async fn put_building<C: Conn>(c: &mut C, b: &Building) -> StoreResult<()> {

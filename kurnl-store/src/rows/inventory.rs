@@ -9,6 +9,7 @@ use kurnl_core::model::{
     ApiKeyRecord, BillingMode, Location, PlanVersion, Port, PortRef, Provider, Switch, Unit,
     WebhookEndpoint,
 };
+use kurnl_core::ports::LocationPlacement;
 use kurnl_core::types::{InterfaceName, Kbps, LocationHash, RateLimit, Secret, VlanId};
 
 pub(crate) fn billing_mode_str(mode: BillingMode) -> &'static str {
@@ -186,6 +187,87 @@ impl LocationRow {
             },
             building_id: self.building_id.map(Into::into),
             unit_id: self.unit_id.map(Into::into),
+        })
+    }
+}
+
+/// A location joined with its port and switch (each side `NULL` when missing); the port's
+/// and switch's columns are prefixed `p_` and `s_`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PlacementRow {
+    #[sqlx(flatten)]
+    location: LocationRow,
+    p_interface: Option<String>,
+    s_id: Option<Uuid>,
+    s_name: Option<String>,
+    s_driver: Option<String>,
+    s_address: Option<String>,
+    s_ssh_port: Option<i64>,
+    s_credentials_ref: Option<String>,
+    s_host_key: Option<String>,
+    s_captive_vlan: Option<i64>,
+    s_max_sessions: Option<i64>,
+}
+
+impl PlacementRow {
+    /// The columns after `SELECT` for `locations l LEFT JOIN ports p .. LEFT JOIN switches s`.
+    pub(crate) const COLUMNS: &'static str = "l.hash, l.switch_id, l.port_number, l.building_id, \
+        l.unit_id, p.interface AS p_interface, s.id AS s_id, s.name AS s_name, s.driver AS s_driver, \
+        s.address AS s_address, s.ssh_port AS s_ssh_port, s.credentials_ref AS s_credentials_ref, \
+        s.host_key AS s_host_key, s.captive_vlan AS s_captive_vlan, s.max_sessions AS s_max_sessions";
+
+    pub(crate) fn into_model(self) -> StoreResult<LocationPlacement> {
+        let location = self.location.into_model()?;
+        let port = self
+            .p_interface
+            .map(|interface| {
+                PortRow {
+                    switch_id: location.port.switch_id.0,
+                    port_number: i64::from(location.port.port_number),
+                    interface,
+                }
+                .into_model()
+            })
+            .transpose()?;
+        let switch = match (
+            self.s_id,
+            self.s_name,
+            self.s_driver,
+            self.s_address,
+            self.s_ssh_port,
+            self.s_credentials_ref,
+            self.s_captive_vlan,
+            self.s_max_sessions,
+        ) {
+            (
+                Some(id),
+                Some(name),
+                Some(driver),
+                Some(address),
+                Some(ssh_port),
+                Some(credentials_ref),
+                Some(captive_vlan),
+                Some(max_sessions),
+            ) => Some(
+                SwitchRow {
+                    id,
+                    name,
+                    driver,
+                    address,
+                    ssh_port,
+                    credentials_ref,
+                    host_key: self.s_host_key,
+                    captive_vlan,
+                    max_sessions,
+                }
+                .into_model()?,
+            ),
+            _ => None,
+        };
+        Ok(LocationPlacement {
+            location,
+            port,
+            switch,
         })
     }
 }

@@ -5,7 +5,7 @@ use super::fixtures::{
     random_location_hash, switch, vlan,
 };
 use crate::model::{ApiKeyRecord, Building, Location, Port, PortRef, WebhookEndpoint};
-use crate::ports::Store;
+use crate::ports::{LocationPlacement, Store};
 use crate::types::{ApiKeyId, BuildingId, PlanVersionId, Secret, SwitchId, UnitId};
 
 /// Providers, API keys (find by hash, idempotent revoke, `NotFound` for an unknown id) and
@@ -199,6 +199,25 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     assert_eq!(
         ok(store.get_location(&hash).await, "get_location"),
         Some(location.clone())
+    );
+    assert_eq!(
+        ok(
+            store.get_location_placement(&hash).await,
+            "get_location_placement"
+        ),
+        Some(LocationPlacement {
+            location: location.clone(),
+            port: ok(store.get_port(port.port).await, "get_port"),
+            switch: Some(a.clone()),
+        }),
+        "get_location_placement must return the location, its port and its switch"
+    );
+    assert_eq!(
+        ok(
+            store.get_location_placement(&random_location_hash()).await,
+            "get_location_placement"
+        ),
+        None
     );
     let replaced = Location {
         unit_id: Some(unit_id),
