@@ -187,6 +187,8 @@ async fn sqlite_claim<C: Conn>(
     prefix: Option<&str>,
     r: &ClaimRequest,
 ) -> StoreResult<Option<ClaimedJobs>> {
+    // `IS_HEAD` and `HAS_CAPACITY` name their job `j`, which is the outer query's job here:
+    // the candidate's own job is renamed `c`.
     let candidate = format!(
         "SELECT j.switch_id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= $1 AND {IS_HEAD} \
          AND {HAS_CAPACITY} ORDER BY j.created_at, j.seq LIMIT 1"
