@@ -909,3 +909,47 @@ async fn confirm_install_rejects_a_port_in_use() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_bulk_entry_run_again_after_its_creation_records_the_same_subscription() {
+    // What `resume_batches` meets when an entry's subscription was committed but its outcome
+    // was lost (PostgreSQL commits outcomes without waiting for the flush): the rerun must
+    // record the subscription that exists, not a duplicate.
+    let fx = Fixture::in_memory().await;
+    let c = &fx.a.caller;
+    let request = fx.provision_request("rerun@example.com", 40);
+    let first = fx
+        .service
+        .provider_initiated(c, request.clone())
+        .await
+        .unwrap();
+    let accepted = fx
+        .service
+        .bulk_submit(
+            c,
+            BulkRequest {
+                subscribers: vec![serde_json::to_value(request).unwrap()],
+            },
+        )
+        .await
+        .unwrap();
+    fx.settle().await;
+    let view = fx
+        .service
+        .bulk_status(c, &accepted.batch_id.to_string())
+        .await
+        .unwrap();
+    assert_eq!((view.completed, view.failed), (1, 0), "{:?}", view.results);
+    assert_eq!(
+        (
+            view.results[0].subscription_id,
+            view.results[0].subscriber_id,
+            view.results[0].job_id
+        ),
+        (
+            Some(first.subscription_id),
+            first.subscriber_id,
+            first.job_id
+        )
+    );
+}

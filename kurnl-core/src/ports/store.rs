@@ -242,6 +242,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `Conflict(TooManyBatches)`. The check and the insert are atomic.
     async fn create_batch(&self, batch: &Batch, max_in_progress: u32) -> Result<(), StoreError>;
     /// Records the outcome of one entry (overwrites).
+    ///
+    /// Need not be durable when it returns (PostgreSQL commits it without waiting for its WAL
+    /// flush): an outcome lost in a crash leaves its entry unprocessed, and
+    /// [`Service::resume_batches`](crate::service::Service::resume_batches) runs the entry
+    /// again, which creation's idempotency turns into the same outcome.
     async fn record_batch_entry(
         &self,
         batch: BatchId,

@@ -82,6 +82,15 @@ pub(crate) async fn create_batch<C: Conn>(
 const UPDATE_ENTRY: &str =
     "UPDATE batch_entries SET outcome = $3, job_id = $4 WHERE batch_id = $1 AND idx = $2";
 
+/// [`UPDATE_ENTRY`] on PostgreSQL, whose transaction commits without waiting for its WAL
+/// flush (`SET LOCAL synchronous_commit = off` without a round trip of its own). An outcome
+/// lost in a crash of the database server leaves its entry unprocessed, and
+/// `Service::resume_batches` runs it again: creation is idempotent, so the rerun records the
+/// same outcome.
+const PG_UPDATE_ENTRY: &str = "UPDATE batch_entries SET outcome = $3, job_id = $4 \
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS sync \
+    WHERE batch_id = $1 AND idx = $2";
+
 /// Records an entry's outcome after `prefix` (the group commit's savepoint statements, if
 /// any). On SQLite the prefix, the update, its count and the batch's reopening go as one call
 /// ([`Statements`]).
@@ -113,7 +122,7 @@ pub(crate) async fn record_batch_entry<C: Conn>(
         return entry_not_found(c, batch).await;
     }
     run_prefix(c, prefix).await?;
-    let n = c.execute(UPDATE_ENTRY, a).await?;
+    let n = c.execute(PG_UPDATE_ENTRY, a).await?;
     if n == 1 {
         if has_job {
             // An outcome with a job may reopen a batch marked finished (outcomes overwrite).
