@@ -7,7 +7,7 @@ use kurnl_core::model::{PortConfig, Switch};
 use kurnl_core::ports::{DriverErrorKind, PortChange, SwitchDriver};
 use kurnl_core::testkit::switch_suite;
 use kurnl_core::types::{InterfaceName, JobId};
-use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
+use kurnl_switch::sim::{Faults, SimConfig, SwitchSim, Vendor};
 use kurnl_switch::{IosDriver, JunosDriver, SshOptions};
 
 fn options() -> SshOptions {
@@ -136,69 +136,63 @@ async fn rejected_command_restores_the_port() {
     }
 }
 
+/// Applies `provisioned(k)` to the first `ports` ports of a simulator with `interfaces`
+/// interfaces whose faults `refuse` sets, and checks every port succeeded and landed.
+async fn batch_succeeds_despite(
+    vendor: Vendor,
+    interfaces: usize,
+    ports: usize,
+    refuse: impl FnOnce(&mut Faults),
+) {
+    let sim = sim(vendor, |c| *c = c.clone().with_interface_count(interfaces)).await;
+    sim.faults(refuse);
+    let d = driver(&sim, vendor, options());
+    let ifaces = sim.interfaces();
+    let changes: Vec<PortChange> = (0..ports)
+        .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
+        .collect();
+    let results = d
+        .apply(&sim.switch_record("x"), &changes)
+        .await
+        .expect("session");
+    assert!(
+        results.iter().all(|r| r.outcome.is_ok()),
+        "{vendor:?}: {results:?}"
+    );
+    for (k, iface) in ifaces.iter().take(ports).enumerate() {
+        assert_eq!(
+            sim.port(iface.as_str()),
+            Some(switch_suite::provisioned(k as u16)),
+            "{vendor:?} port {k}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_batch_reads_only_its_own_ports() {
     // The whole configuration (IOS `show running-config`, Junos every managed statement) is
     // refused: a batch of three ports must read just those three.
-    for vendor in [Vendor::Ios, Vendor::Junos] {
-        let sim = sim(vendor, |_| {}).await;
-        sim.faults(|f| match vendor {
-            Vendor::Ios => f.reject_exact = vec!["do show running-config".into()],
-            Vendor::Junos => f.reject = vec!["^set (interfaces|vlans|".into()],
-        });
-        let d = driver(&sim, vendor, options());
-        let ifaces = sim.interfaces();
-        let changes: Vec<PortChange> = (0..3)
-            .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
-            .collect();
-        let results = d
-            .apply(&sim.switch_record("x"), &changes)
-            .await
-            .expect("session");
-        assert!(
-            results.iter().all(|r| r.outcome.is_ok()),
-            "{vendor:?}: {results:?}"
-        );
-        for (k, iface) in ifaces.iter().take(3).enumerate() {
-            assert_eq!(
-                sim.port(iface.as_str()),
-                Some(switch_suite::provisioned(k as u16)),
-                "{vendor:?} port {k}"
-            );
-        }
-    }
+    batch_succeeds_despite(Vendor::Ios, 8, 3, |f| {
+        f.reject_exact = vec!["do show running-config".into()];
+    })
+    .await;
+    batch_succeeds_despite(Vendor::Junos, 8, 3, |f| {
+        f.reject = vec!["^set (interfaces|vlans|".into()];
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_batch_of_many_ports_reads_the_whole_configuration_once() {
     // Per-port reads are refused: a batch of 20 ports must read the whole configuration.
-    for vendor in [Vendor::Ios, Vendor::Junos] {
-        let sim = sim(vendor, |c| *c = c.clone().with_interface_count(24)).await;
-        sim.faults(|f| match vendor {
-            Vendor::Ios => f.reject = vec!["show running-config interface".into()],
-            Vendor::Junos => f.reject = vec!["[ .]|vlan-id".into()],
-        });
-        let d = driver(&sim, vendor, options());
-        let ifaces = sim.interfaces();
-        let changes: Vec<PortChange> = (0..20)
-            .map(|k| change(&ifaces[k], switch_suite::provisioned(k as u16)))
-            .collect();
-        let results = d
-            .apply(&sim.switch_record("x"), &changes)
-            .await
-            .expect("session");
-        assert!(
-            results.iter().all(|r| r.outcome.is_ok()),
-            "{vendor:?}: {results:?}"
-        );
-        for (k, iface) in ifaces.iter().take(20).enumerate() {
-            assert_eq!(
-                sim.port(iface.as_str()),
-                Some(switch_suite::provisioned(k as u16)),
-                "{vendor:?} port {k}"
-            );
-        }
-    }
+    batch_succeeds_despite(Vendor::Ios, 24, 20, |f| {
+        f.reject = vec!["show running-config interface".into()];
+    })
+    .await;
+    batch_succeeds_despite(Vendor::Junos, 24, 20, |f| {
+        f.reject = vec!["[ .]|vlan-id".into()];
+    })
+    .await;
 }
 
 /// Applies `provisioned(0)` to the first port of `sim` on a fresh session of `$driver` and
