@@ -56,25 +56,11 @@ impl Service {
         port: PortRef,
         reads: &SharedReads,
     ) -> Result<PortContext> {
-        let record = self.store.get_port(port).await?.ok_or_else(|| {
-            Error::Internal(format!(
-                "port {} of switch {} missing from the inventory",
-                port.port_number, port.switch_id
-            ))
-        })?;
+        let record = self.store.get_port(port).await?;
         let switch = reads
             .switch(port.switch_id, || self.store.get_switch(port.switch_id))
-            .await?
-            .ok_or_else(|| {
-                Error::Internal(format!(
-                    "switch {} missing from the inventory",
-                    port.switch_id
-                ))
-            })?;
-        Ok(PortContext {
-            port: record,
-            switch,
-        })
+            .await?;
+        resolved(port, record, switch)
     }
 
     /// The jobs and events that `effects` call for, for the subscription as it will be stored.
@@ -169,14 +155,18 @@ fn event_data(kind: EventKind, sub: &Subscription) -> Result<EventData> {
 /// ([`Store::get_location_placement`](crate::ports::Store::get_location_placement)); the same
 /// errors as [`Service::port_context`].
 pub(crate) fn placed_context(placement: LocationPlacement) -> Result<PortContext> {
-    let at = placement.location.port;
-    let port = placement.port.ok_or_else(|| {
+    resolved(placement.location.port, placement.port, placement.switch)
+}
+
+/// The context of the port at `at` from its records; a missing one is an inventory bug (500).
+fn resolved(at: PortRef, port: Option<Port>, switch: Option<Switch>) -> Result<PortContext> {
+    let port = port.ok_or_else(|| {
         Error::Internal(format!(
             "port {} of switch {} missing from the inventory",
             at.port_number, at.switch_id
         ))
     })?;
-    let switch = placement.switch.ok_or_else(|| {
+    let switch = switch.ok_or_else(|| {
         Error::Internal(format!(
             "switch {} missing from the inventory",
             at.switch_id

@@ -4,11 +4,11 @@
 //! once per batch instead of once per entry saves two of an entry's store reads. (An entry's
 //! location, port and switch come in one read of its own,
 //! [`Store::get_location_placement`](crate::ports::Store::get_location_placement): a batch's
-//! entries are often spread over as many switches as entries.) The batch is one request at one point in time, so its
-//! entries seeing the inventory as it was when each was first read is the same answer the
-//! entries would get if they ran one after the other. What decides uniqueness (the
-//! idempotency key, the subscriber's email, the port) is never cached: the store enforces it
-//! at commit.
+//! entries are often spread over as many switches as entries.) The batch is one request at one
+//! point in time, so its entries seeing the inventory as it was when each was first read is
+//! the same answer the entries would get if they ran one after the other. What decides
+//! uniqueness (the idempotency key, the subscriber's email, the port) is never cached: the
+//! store enforces it at commit.
 
 use std::collections::HashMap;
 use std::future::Future;
