@@ -247,6 +247,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
             let dynamic: Arc<dyn SwitchDriver> = match vendor {
                 Vendor::Ios => Arc::new(IosDriver::new(creds.clone())),
                 Vendor::Junos => Arc::new(JunosDriver::new(creds.clone())),
+                Vendor::Eos => unreachable!("the scenarios bench runs IOS and Junos only"),
             };
             reset(&dynamic, &switch, &sim, ports).await?;
             let (secs, cmds) = match vendor {
@@ -265,6 +266,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
                     ports,
                     lat
                 ),
+                Vendor::Eos => unreachable!("the scenarios bench runs IOS and Junos only"),
             };
             eprintln!("kurnl {vendor:?} {lat} ms: {secs:?}");
             rows.push(Row {

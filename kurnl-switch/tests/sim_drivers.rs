@@ -29,6 +29,9 @@ fn driver(sim: &SwitchSim, vendor: Vendor, opts: SshOptions) -> Arc<dyn SwitchDr
     match vendor {
         Vendor::Ios => Arc::new(IosDriver::new(creds).with_options(opts)),
         Vendor::Junos => Arc::new(JunosDriver::new(creds).with_options(opts)),
+        Vendor::Eos => {
+            unreachable!("kurnl-switch has no EOS driver (see examples/custom_driver.rs)")
+        }
     }
 }
 
@@ -465,6 +468,7 @@ async fn the_idle_session_cap_closes_the_least_recently_used() {
                     .with_options(options())
                     .with_max_idle_sessions(1),
             ),
+            Vendor::Eos => unreachable!("no EOS driver in kurnl-switch"),
         };
         let (pa, pb) = (a.interfaces()[0].clone(), b.interfaces()[0].clone());
         d.read_port(&sa, &pa).await.expect("read a");

@@ -1,5 +1,25 @@
 //! Cisco IOS emulation.
+//!
+//! Command families and their sources:
+//! - Interface configuration: Catalyst 2960-X / 3750 command references, "switchport access
+//!   vlan", "switchport mode", "switchport nonegotiate", "description", "shutdown"; every
+//!   `no` form as the reference writes it.
+//! - Port security: Catalyst 3750 command reference, "switchport port-security" (`[no]
+//!   switchport port-security maximum <1-132>`, `[no] switchport port-security violation
+//!   {protect | restrict | shutdown}`, `[no] switchport port-security mac-address
+//!   {<mac> | sticky}`; a dynamic port refuses port security: "Command rejected: ... is a
+//!   dynamic port"; a secure MAC beyond the maximum: "Total secure mac-addresses on interface
+//!   ... has reached maximum limit").
+//! - QoS (MQC): Cisco IOS Quality of Service Solutions Command Reference, "class-map",
+//!   "match access-group", "policy-map", "class (policy-map)", "police" (classic
+//!   `police <bps> <burst-bytes> exceed-action drop` and IOS-XE `police cir <bps> [bc
+//!   <bytes>] [conform-action transmit] [exceed-action drop]`), "service-policy" (the
+//!   policy-map must exist: "policy map ... not configured"); "ip access-list extended".
+//! - Spanning tree and storm control lines an operator sets (Catalyst 2960-X command
+//!   reference, "spanning-tree portfast", "spanning-tree bpduguard", "storm-control"), kept
+//!   verbatim.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kurnl_core::model::PortConfig;
@@ -34,6 +54,109 @@ pub struct IosInterface {
     pub policy_out: Option<String>,
     /// `shutdown`.
     pub shutdown: bool,
+    /// Lines an operator configured that no driver manages (spanning tree, storm control,
+    /// port-security aging), kept as typed.
+    pub operator: Vec<String>,
+}
+
+/// IOS global QoS objects.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Qos {
+    /// `ip access-list extended NAME` -> its entries.
+    pub(crate) acls: BTreeMap<String, Vec<String>>,
+    /// `class-map [match-all|match-any] NAME` -> (match kind, match lines).
+    pub(crate) class_maps: BTreeMap<String, (String, Vec<String>)>,
+    /// `policy-map NAME` -> classes in order, each with its action lines.
+    pub(crate) policy_maps: BTreeMap<String, Vec<(String, Vec<String>)>>,
+}
+
+impl Qos {
+    fn render(&self) -> Vec<String> {
+        let mut l = Vec::new();
+        for (name, entries) in &self.acls {
+            l.push(format!("ip access-list extended {name}"));
+            l.extend(entries.iter().map(|e| format!(" {e}")));
+            l.push("!".into());
+        }
+        for (name, (kind, matches)) in &self.class_maps {
+            l.push(format!("class-map {kind} {name}"));
+            l.extend(matches.iter().map(|m| format!(" {m}")));
+            l.push("!".into());
+        }
+        for (name, classes) in &self.policy_maps {
+            l.push(format!("policy-map {name}"));
+            for (class, actions) in classes {
+                l.push(format!(" class {class}"));
+                l.extend(actions.iter().map(|a| format!("  {a}")));
+            }
+            l.push("!".into());
+        }
+        l
+    }
+}
+
+/// `police` lines of the QoS command reference, with their ranges (bit/s, bytes).
+fn valid_police(words: &[&str]) -> bool {
+    let num = |w: &str, lo: u64, hi: u64| w.parse::<u64>().is_ok_and(|n| (lo..=hi).contains(&n));
+    let actions = |rest: &[&str]| -> bool {
+        let mut rest = rest;
+        while let [kw @ ("conform-action" | "exceed-action"), action, tail @ ..] = rest {
+            let ok = match *kw {
+                "conform-action" => *action == "transmit",
+                _ => matches!(*action, "drop" | "transmit"),
+            };
+            if !ok {
+                return false;
+            }
+            rest = tail;
+        }
+        rest.is_empty()
+    };
+    match words {
+        ["police", "cir", cir, "bc", bc, rest @ ..] => {
+            num(cir, 8_000, 100_000_000_000) && num(bc, 1_000, 512_000_000) && actions(rest)
+        }
+        ["police", "cir", cir, rest @ ..] => num(cir, 8_000, 100_000_000_000) && actions(rest),
+        ["police", rate, burst, rest @ ..] => {
+            num(rate, 8_000, 100_000_000_000) && num(burst, 1_000, 512_000_000) && actions(rest)
+        }
+        _ => false,
+    }
+}
+
+/// Operator lines kept verbatim (see the module docs).
+fn operator_line(words: &[&str]) -> bool {
+    let num = |w: &&str| w.parse::<f32>().is_ok_and(|n| (0.0..=100.0).contains(&n));
+    match words {
+        ["spanning-tree", "portfast"] | ["spanning-tree", "bpduguard", "enable"] => true,
+        [
+            "storm-control",
+            "broadcast" | "multicast" | "unicast",
+            "level",
+            n,
+        ] => num(n),
+        ["switchport", "port-security", "aging", "time", n] => {
+            n.parse::<u32>().is_ok_and(|n| (1..=1440).contains(&n))
+        }
+        [
+            "switchport",
+            "port-security",
+            "aging",
+            "type",
+            "absolute" | "inactivity",
+        ] => true,
+        _ => false,
+    }
+}
+
+/// The key an operator line replaces (the same setting typed again replaces the old value).
+fn operator_key(words: &[&str]) -> String {
+    let n = match words {
+        ["storm-control", ..] => 2,
+        ["switchport", "port-security", "aging", ..] => 4,
+        _ => words.len(),
+    };
+    words[..n.min(words.len())].join(" ")
 }
 
 impl IosInterface {
@@ -51,6 +174,7 @@ impl IosInterface {
             policy_in: None,
             policy_out: None,
             shutdown: false,
+            operator: Vec::new(),
         }
     }
 
@@ -80,6 +204,9 @@ impl IosInterface {
         }
         if self.ps_enabled {
             l.push(" switchport port-security".into());
+        }
+        for o in &self.operator {
+            l.push(format!(" {o}"));
         }
         if let Some(p) = &self.policy_in {
             l.push(format!(" service-policy input {p}"));
@@ -148,6 +275,14 @@ enum Mode {
     Enable,
     Config,
     ConfigIf(usize),
+    /// `ip access-list extended NAME`.
+    Acl(String),
+    /// `class-map NAME`.
+    ClassMap(String),
+    /// `policy-map NAME`.
+    PolicyMap(String),
+    /// `class NAME` inside `policy-map`.
+    PolicyClass(String, String),
 }
 
 pub(crate) struct IosCli {
@@ -155,6 +290,8 @@ pub(crate) struct IosCli {
     mode: Mode,
     paging: bool,
 }
+
+const INCOMPLETE: &str = "% Incomplete command.\n\n";
 
 fn invalid(prompt_len: usize, col: usize) -> String {
     format!(
@@ -203,6 +340,12 @@ fn expand(line: &str) -> String {
                     "service-policy",
                     "copy",
                     "logout",
+                    "policy-map",
+                    "class-map",
+                    "class",
+                    "police",
+                    "match",
+                    "spanning-tree",
                 ],
                 (1, first) if "configure".starts_with(first) && first.len() >= 4 => &["terminal"],
                 (1, first) if "show".starts_with(first) && first.len() >= 2 => {
@@ -261,6 +404,10 @@ impl IosCli {
             Mode::Enable => format!("{h}#"),
             Mode::Config => format!("{h}(config)#"),
             Mode::ConfigIf(_) => format!("{h}(config-if)#"),
+            Mode::Acl(_) => format!("{h}(config-ext-nacl)#"),
+            Mode::ClassMap(_) => format!("{h}(config-cmap)#"),
+            Mode::PolicyMap(_) => format!("{h}(config-pmap)#"),
+            Mode::PolicyClass(..) => format!("{h}(config-pmap-c)#"),
         }
     }
 
@@ -269,6 +416,46 @@ impl IosCli {
     }
 
     fn exec(&mut self, line: &str) -> Option<String> {
+        // Output modifiers (IOS Configuration Fundamentals Command Reference, "show
+        // (output modifiers)": `| include`, `| exclude`, `| begin`, `| section`).
+        let (command, filter) = match line.split_once(" | ") {
+            Some((c, f)) => (c.trim(), Some(f.trim())),
+            None => (line, None),
+        };
+        let out = self.exec_plain(command)?;
+        let Some(filter) = filter else {
+            return Some(out);
+        };
+        let (kind, pattern) = filter.split_once(' ').unwrap_or((filter, ""));
+        let re = regex::Regex::new(pattern.trim()).ok()?;
+        let lines: Vec<&str> = out.lines().collect();
+        let kept: Vec<&str> = match kind {
+            "include" | "i" | "inc" => lines.into_iter().filter(|l| re.is_match(l)).collect(),
+            "exclude" | "e" | "exc" => lines.into_iter().filter(|l| !re.is_match(l)).collect(),
+            "begin" | "b" => lines.into_iter().skip_while(|l| !re.is_match(l)).collect(),
+            "section" | "s" => {
+                let mut kept = Vec::new();
+                let mut inside = false;
+                for l in lines {
+                    if !l.starts_with(' ') {
+                        inside = re.is_match(l);
+                    }
+                    if inside || (l.starts_with(' ') && re.is_match(l)) {
+                        kept.push(l);
+                    }
+                }
+                kept
+            }
+            _ => return None,
+        };
+        let mut text = kept.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Some(text)
+    }
+
+    fn exec_plain(&mut self, line: &str) -> Option<String> {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["terminal", "length", n] if n.parse::<u32>().is_ok() => {
@@ -293,11 +480,33 @@ impl IosCli {
                     "Building configuration...\n\nCurrent configuration : 4096 bytes\n!\nhostname {}\n!\n",
                     self.shared.config.hostname
                 );
+                for l in dev.ios_qos.render() {
+                    out.push_str(&l);
+                    out.push('\n');
+                }
                 for i in &dev.ios {
                     out.push_str(&i.render().join("\n"));
                     out.push_str("\n!\n");
                 }
                 out.push_str("end\n\n");
+                Some(out)
+            }
+            // QoS Command Reference, "show policy-map": the named (or every) policy-map.
+            ["show", "policy-map", name @ ..] if name.len() <= 1 => {
+                let dev = lock(&self.shared.device);
+                let mut out = String::new();
+                for (pname, classes) in &dev.ios_qos.policy_maps {
+                    if name.first().is_some_and(|n| n != pname) {
+                        continue;
+                    }
+                    out.push_str(&format!("  Policy Map {pname}\n"));
+                    for (class, actions) in classes {
+                        out.push_str(&format!("    Class {class}\n"));
+                        for a in actions {
+                            out.push_str(&format!("      {a}\n"));
+                        }
+                    }
+                }
                 Some(out)
             }
             ["write", "memory"] | ["write"] => {
@@ -306,6 +515,121 @@ impl IosCli {
             }
             _ => None,
         }
+    }
+
+    /// Global configuration lines that define QoS objects; `None` = not one of them.
+    fn config_global(&mut self, words: &[&str]) -> Option<Result<String, usize>> {
+        let mut dev = lock(&self.shared.device);
+        let qos = &mut dev.ios_qos;
+        let next = match words {
+            ["ip", "access-list", "extended", name] if is_name(name) => {
+                qos.acls.entry((*name).to_owned()).or_default();
+                Mode::Acl((*name).to_owned())
+            }
+            ["class-map", rest @ ..] => {
+                let (kind, name) = match rest {
+                    [kind @ ("match-all" | "match-any"), name] => (*kind, *name),
+                    [name] => ("match-all", *name),
+                    _ => return Some(Err(0)),
+                };
+                if !is_name(name) || name == "class-default" {
+                    return Some(Err(0));
+                }
+                let entry = qos
+                    .class_maps
+                    .entry(name.to_owned())
+                    .or_insert_with(|| (kind.to_owned(), Vec::new()));
+                entry.0 = kind.to_owned();
+                Mode::ClassMap(name.to_owned())
+            }
+            ["policy-map", name] if is_name(name) => {
+                qos.policy_maps.entry((*name).to_owned()).or_default();
+                Mode::PolicyMap((*name).to_owned())
+            }
+            ["no", "policy-map", name] => {
+                let used = dev.ios.iter().any(|i| {
+                    i.policy_in.as_deref() == Some(*name) || i.policy_out.as_deref() == Some(*name)
+                });
+                if used {
+                    return Some(Ok(format!("Policy map {name} is being used\n")));
+                }
+                return Some(match dev.ios_qos.policy_maps.remove(*name) {
+                    Some(_) => Ok(String::new()),
+                    None => Ok(format!("policy map {name} not configured\n")),
+                });
+            }
+            _ => return None,
+        };
+        dev.saved = false;
+        drop(dev);
+        self.mode = next;
+        Some(Ok(String::new()))
+    }
+
+    /// Lines inside `ip access-list`, `class-map`, `policy-map` and its `class`.
+    fn config_qos(&mut self, words: &[&str]) -> Result<String, usize> {
+        let mut dev = lock(&self.shared.device);
+        let qos = &mut dev.ios_qos;
+        match (self.mode.clone(), words) {
+            (Mode::Acl(acl), [action @ ("permit" | "deny"), "ip", "any", "any"]) => {
+                let entry = format!("{action} ip any any");
+                let list = qos.acls.entry(acl).or_default();
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+            // A missing ACL is accepted by IOS (the class then matches nothing).
+            (Mode::ClassMap(cm), ["match", "any"] | ["match", "access-group", "name", _]) => {
+                let line = words.join(" ");
+                let entry = qos.class_maps.entry(cm).or_default();
+                if !entry.1.contains(&line) {
+                    entry.1.push(line);
+                }
+            }
+            (Mode::PolicyMap(pm) | Mode::PolicyClass(pm, _), ["class", class]) => {
+                if *class != "class-default" && !qos.class_maps.contains_key(*class) {
+                    return Ok(format!("% class-map {class} not configured\n"));
+                }
+                let classes = qos.policy_maps.entry(pm.clone()).or_default();
+                if !classes.iter().any(|(c, _)| c == class) {
+                    classes.push(((*class).to_owned(), Vec::new()));
+                }
+                drop(dev);
+                self.mode = Mode::PolicyClass(pm, (*class).to_owned());
+                return Ok(String::new());
+            }
+            (Mode::PolicyMap(pm) | Mode::PolicyClass(pm, _), ["no", "class", class]) => {
+                if let Some(classes) = qos.policy_maps.get_mut(&pm) {
+                    classes.retain(|(c, _)| c != class);
+                }
+            }
+            (Mode::PolicyClass(pm, class), ["police", ..]) => {
+                if !valid_police(words) {
+                    return Err(7);
+                }
+                let line = words.join(" ");
+                if let Some((_, actions)) = qos
+                    .policy_maps
+                    .get_mut(&pm)
+                    .and_then(|cs| cs.iter_mut().find(|(c, _)| *c == class))
+                {
+                    actions.retain(|a| !a.starts_with("police"));
+                    actions.push(line);
+                }
+            }
+            (Mode::PolicyClass(pm, class), ["no", "police", ..]) => {
+                if let Some((_, actions)) = qos
+                    .policy_maps
+                    .get_mut(&pm)
+                    .and_then(|cs| cs.iter_mut().find(|(c, _)| *c == class))
+                {
+                    actions.retain(|a| !a.starts_with("police"));
+                }
+            }
+            _ => return Err(0),
+        }
+        dev.saved = false;
+        Ok(String::new())
     }
 
     fn config_if(&mut self, idx: usize, line: &str) -> Result<String, usize> {
@@ -319,7 +643,10 @@ impl IosCli {
         let words: Vec<&str> = line.split_whitespace().collect();
         let mut note = String::new();
         let known_vlans = &mut dev.ios_vlans;
+        let policies = &dev.ios_qos.policy_maps;
         let i = &mut dev.ios[idx];
+        let at = |w: &str| line.find(w).unwrap_or(0);
+        let max_secure = |i: &IosInterface| i.ps_max.unwrap_or(1) as usize;
         match words.as_slice() {
             ["description", d @ ..] if !d.is_empty() => i.description = Some(d.join(" ")),
             ["no", "description", ..] => i.description = None,
@@ -332,9 +659,13 @@ impl IosCli {
                     }
                     i.vlan = Some(v);
                 }
-                _ => return Err(line.find(v).unwrap_or(0)),
+                _ => return Err(at(v)),
             },
-            ["no", "switchport", "access", "vlan", ..] => i.vlan = None,
+            ["no", "switchport", "access", "vlan"] => i.vlan = None,
+            ["no", "switchport", "access", "vlan", v] => match v.parse::<u16>() {
+                Ok(v) if (1..=4094).contains(&v) => i.vlan = None,
+                _ => return Err(at(v)),
+            },
             ["switchport", "nonegotiate"] => i.nonegotiate = true,
             ["no", "switchport", "nonegotiate"] => i.nonegotiate = false,
             ["switchport", "port-security"] => {
@@ -345,30 +676,64 @@ impl IosCli {
             }
             ["no", "switchport", "port-security"] => i.ps_enabled = false,
             ["switchport", "port-security", "maximum", n] => match n.parse::<u32>() {
-                Ok(n) if (1..=132).contains(&n) => i.ps_max = Some(n),
-                _ => return Err(line.find(n).unwrap_or(0)),
+                Ok(n) if (1..=132).contains(&n) => {
+                    if (n as usize) < i.ps_macs.len() {
+                        return Ok(format!(
+                            "Total secure mac-addresses on interface {} has reached maximum limit.\n",
+                            i.name
+                        ));
+                    }
+                    i.ps_max = Some(n)
+                }
+                _ => return Err(at(n)),
             },
-            ["no", "switchport", "port-security", "maximum", ..] => i.ps_max = None,
+            // The reference writes the value: `no switchport port-security maximum value`.
+            ["no", "switchport", "port-security", "maximum", n] => match n.parse::<u32>() {
+                Ok(n) if (1..=132).contains(&n) => i.ps_max = None,
+                _ => return Err(at(n)),
+            },
             [
                 "switchport",
                 "port-security",
                 "violation",
                 v @ ("restrict" | "protect" | "shutdown"),
             ] => i.ps_violation = Some((*v).to_owned()),
-            ["no", "switchport", "port-security", "violation", ..] => i.ps_violation = None,
+            // `no switchport port-security violation {protect | restrict | shutdown}`.
+            [
+                "no",
+                "switchport",
+                "port-security",
+                "violation",
+                "restrict" | "protect" | "shutdown",
+            ] => i.ps_violation = None,
+            ["switchport", "port-security", "mac-address", "sticky"]
+            | ["no", "switchport", "port-security", "mac-address", "sticky"] => {
+                let line = "switchport port-security mac-address sticky".to_owned();
+                i.operator.retain(|o| *o != line);
+                if words[0] != "no" {
+                    i.operator.push(line);
+                }
+            }
             ["switchport", "port-security", "mac-address", m] if is_mac(m) => {
                 let m = m.to_ascii_lowercase();
                 if !i.ps_macs.contains(&m) {
+                    if i.ps_macs.len() >= max_secure(i) {
+                        return Ok(format!(
+                            "Total secure mac-addresses on interface {} has reached maximum limit.\n",
+                            i.name
+                        ));
+                    }
                     i.ps_macs.push(m);
                 }
             }
-            ["switchport", "port-security", "mac-address", "sticky"] => {}
-            ["no", "switchport", "port-security", "mac-address", "sticky"] => {}
             ["no", "switchport", "port-security", "mac-address", m] if is_mac(m) => {
                 let m = m.to_ascii_lowercase();
                 i.ps_macs.retain(|x| *x != m);
             }
             ["service-policy", dir @ ("input" | "output"), p] if is_name(p) => {
+                if !policies.contains_key(*p) {
+                    return Ok(format!("policy map {p} not configured\n"));
+                }
                 let slot = if *dir == "input" {
                     &mut i.policy_in
                 } else {
@@ -395,6 +760,32 @@ impl IosCli {
             }
             ["shutdown"] => i.shutdown = true,
             ["no", "shutdown"] => i.shutdown = false,
+            w if operator_line(w) => {
+                let key = operator_key(w);
+                i.operator.retain(|o| !o.starts_with(&key));
+                i.operator.push(w.join(" "));
+            }
+            ["no", rest @ ..]
+                if operator_line(rest)
+                    || rest.len() >= 2
+                        && i.operator.iter().any(|o| o.starts_with(&rest.join(" "))) =>
+            {
+                let key = if operator_line(rest) {
+                    operator_key(rest)
+                } else {
+                    rest.join(" ")
+                };
+                i.operator.retain(|o| !o.starts_with(&key));
+            }
+            // A `no` form without the argument the reference requires.
+            [
+                "no",
+                "switchport",
+                "port-security",
+                "maximum" | "violation" | "mac-address",
+            ]
+            | ["no", "service-policy", "input" | "output"]
+            | ["no", "service-policy"] => return Ok(INCOMPLETE.to_owned()),
             [] => {}
             [first, ..] => {
                 let col = if [
@@ -443,6 +834,25 @@ impl Cli for IosCli {
         format!("{}{}", invalid(self.prompt().len(), 0), self.prompt())
     }
 
+    fn interface_of(&self, line: &str) -> Option<String> {
+        match self.mode {
+            Mode::ConfigIf(i) if !matches!(line.trim(), "end" | "exit" | "") => {
+                Some(lock(&self.shared.device).ios[i].name.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn is_error(&self, reply: &str) -> bool {
+        reply.lines().any(|l| {
+            (l.starts_with('%') && !l.starts_with("% Access VLAN does not exist"))
+                || l.starts_with("Command rejected")
+                || l.starts_with("Total secure mac-addresses")
+                || l.contains("not configured")
+                || l.contains("is being used")
+        })
+    }
+
     fn line(&mut self, raw: &str) -> Step {
         if self.mode == Mode::EnablePassword {
             let ok = self.shared.config.enable_secret.as_deref() == Some(raw);
@@ -459,6 +869,7 @@ impl Cli for IosCli {
             return self.reply(String::new());
         }
         let first = line.split_whitespace().next().unwrap_or_default();
+        let configuring = !matches!(self.mode, Mode::User | Mode::Enable | Mode::EnablePassword);
         match (&self.mode, line.as_str()) {
             (Mode::User | Mode::Enable, "exit" | "logout") => return Step::Close(String::new()),
             (Mode::User, "enable") => {
@@ -484,7 +895,7 @@ impl Cli for IosCli {
                 lock(&self.shared.device).saved = true;
                 return Step::Reply("Destination filename [startup-config]? ".into());
             }
-            (Mode::Config | Mode::ConfigIf(_), "end") => {
+            (_, "end") if configuring => {
                 self.mode = Mode::Enable;
                 return self.reply(String::new());
             }
@@ -492,7 +903,11 @@ impl Cli for IosCli {
                 self.mode = Mode::Enable;
                 return self.reply(String::new());
             }
-            (Mode::ConfigIf(_), "exit") => {
+            (Mode::PolicyClass(pm, _), "exit") => {
+                self.mode = Mode::PolicyMap(pm.clone());
+                return self.reply(String::new());
+            }
+            (_, "exit") if configuring => {
                 self.mode = Mode::Config;
                 return self.reply(String::new());
             }
@@ -516,7 +931,8 @@ impl Cli for IosCli {
                 }
                 None => self.reply(invalid(plen, 0)),
             },
-            Mode::Config | Mode::ConfigIf(_) => {
+            Mode::EnablePassword => self.reply(String::new()),
+            mode => {
                 if let Some(rest) = line.strip_prefix("do ") {
                     let rest = expand(rest);
                     return match self.exec(&rest) {
@@ -524,8 +940,8 @@ impl Cli for IosCli {
                         None => self.reply(invalid(plen, 3)),
                     };
                 }
-                if let ["interface", name] = line.split_whitespace().collect::<Vec<_>>().as_slice()
-                {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if let ["interface", name] = words.as_slice() {
                     let idx = find(&lock(&self.shared.device).ios, name);
                     return match idx {
                         Some(i) => {
@@ -535,15 +951,27 @@ impl Cli for IosCli {
                         None => self.reply(invalid(plen, line.find(name).unwrap_or(0))),
                     };
                 }
-                match self.mode.clone() {
-                    Mode::ConfigIf(idx) => match self.config_if(idx, &line) {
+                // Global object definitions are accepted from any configuration submode,
+                // as IOS does (the line leaves the submode).
+                if let Some(result) = self.config_global(&words) {
+                    return match result {
                         Ok(note) => self.reply(note),
                         Err(col) => self.reply(invalid(plen, col)),
-                    },
-                    _ => self.reply(invalid(plen, 0)),
+                    };
+                }
+                let result = match mode {
+                    Mode::ConfigIf(idx) => self.config_if(idx, &line),
+                    Mode::Acl(_)
+                    | Mode::ClassMap(_)
+                    | Mode::PolicyMap(_)
+                    | Mode::PolicyClass(..) => self.config_qos(&words),
+                    _ => Err(0),
+                };
+                match result {
+                    Ok(note) => self.reply(note),
+                    Err(col) => self.reply(invalid(plen, col)),
                 }
             }
-            Mode::EnablePassword => self.reply(String::new()),
         }
     }
 }

@@ -1,5 +1,23 @@
 //! Junos EX (ELS) emulation: configuration as a set of `set` statements, a private candidate
 //! per session, commit / rollback.
+//!
+//! Statement families and their sources (Junos OS for EX Series, ELS):
+//! - Interfaces: "Configuring VLANs for EX Series Switches with ELS Support" (`interface-mode
+//!   access`, `vlan members`; an access interface is a member of exactly one VLAN, checked
+//!   at commit), "description", "disable".
+//! - Port security: "interface-mac-limit", "packet-action", "persistent-learning" under
+//!   `[edit switch-options interface]`, "static-mac" under `[edit vlans ... switch-options
+//!   interface]`.
+//! - Rate limiting: "policer (Firewall)" (`if-exceeding bandwidth-limit` and
+//!   `burst-size-limit` are both mandatory, `then discard`), "filter (Ethernet Switching)"
+//!   (`interface-specific`, `term ... then policer|accept|discard`); an interface may only
+//!   reference a defined filter and a filter a defined policer, checked at commit.
+//! - Class of service: "shaping-rate", "scheduler-map", "scheduler-maps", "schedulers"
+//!   (`transmit-rate percent`); a referenced scheduler-map must be defined.
+//! - CLI: "configure private", "commit check", "commit confirmed", "rollback", "show |
+//!   compare", and the pipes `| display set`, `| match`, `| except`, `| count`, `| no-more`
+//!   ("Using the Pipe ( | ) Symbol"); `delete` of a missing statement warns "statement not
+//!   found".
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -123,7 +141,13 @@ fn grammar() -> Vec<Regex> {
         format!(r"^switch-options interface {ifc}\.0 persistent-learning$"),
         format!(r"^vlans {name} vlan-id \d+$"),
         format!(r"^vlans {name} switch-options interface {ifc}\.0 static-mac [0-9a-f]{{2}}(:[0-9a-f]{{2}}){{5}}$"),
-        r"^firewall .+$".to_owned(),
+        format!(r"^firewall policer {name} if-exceeding (bandwidth-limit|burst-size-limit) \d+[kmg]?$"),
+        format!(r"^firewall policer {name} then discard$"),
+        format!(r"^firewall family ethernet-switching filter {name} interface-specific$"),
+        format!(r"^firewall family ethernet-switching filter {name} term {name} then (accept|discard|policer {name})$"),
+        format!(r"^class-of-service interfaces {ifc} scheduler-map {name}$"),
+        format!(r"^class-of-service scheduler-maps {name} forwarding-class {name} scheduler {name}$"),
+        format!(r"^class-of-service schedulers {name} transmit-rate percent \d+$"),
         format!(r"^system host-name {name}$"),
     ]
     .iter()
@@ -162,6 +186,12 @@ const LEAVES: &[&str] = &[
     "interface-mac-limit",
     "packet-action",
     "host-name",
+    "bandwidth-limit",
+    "burst-size-limit",
+    "policer",
+    "scheduler-map",
+    "scheduler",
+    "percent",
 ];
 
 fn set(cfg: &mut BTreeSet<String>, stmt: &str) {
@@ -181,8 +211,89 @@ fn delete(cfg: &mut BTreeSet<String>, path: &str) -> bool {
     cfg.len() != before
 }
 
-/// Commit-time checks: every vlan member must be a VLAN with an id.
+const CHECKOUT_FAILED: &str = "error: configuration check-out failed";
+
+/// Commit-time checks: every vlan member must be a VLAN with an id, an access interface has
+/// one member, referenced filters, policers and scheduler maps exist, and a policer has both
+/// limits.
 fn check(cfg: &BTreeSet<String>) -> Result<(), String> {
+    let defined = |prefix: String| cfg.iter().any(|x| x.starts_with(&prefix));
+    let mut members: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for s in cfg {
+        let w: Vec<&str> = s.split_whitespace().collect();
+        match w.as_slice() {
+            [
+                "interfaces",
+                i,
+                "unit",
+                "0",
+                "family",
+                "ethernet-switching",
+                "vlan",
+                "members",
+                m,
+            ] => members.entry(i).or_default().push(m),
+            [
+                "interfaces",
+                i,
+                "unit",
+                "0",
+                "family",
+                "ethernet-switching",
+                "filter",
+                dir,
+                f,
+            ] if !defined(format!("firewall family ethernet-switching filter {f} ")) => {
+                return Err(format!(
+                    "[edit interfaces {i} unit 0 family ethernet-switching filter]\n  '{dir} {f}'\n    Referenced filter '{f}' is not defined\n{CHECKOUT_FAILED}"
+                ));
+            }
+            [
+                "firewall",
+                "family",
+                "ethernet-switching",
+                "filter",
+                f,
+                "term",
+                t,
+                "then",
+                "policer",
+                p,
+            ] if !defined(format!("firewall policer {p} ")) => {
+                return Err(format!(
+                    "[edit firewall family ethernet-switching filter {f} term {t} then]\n  'policer {p}'\n    Referenced policer '{p}' is not defined\n{CHECKOUT_FAILED}"
+                ));
+            }
+            ["firewall", "policer", p, ..] => {
+                for limit in ["bandwidth-limit", "burst-size-limit"] {
+                    if !defined(format!("firewall policer {p} if-exceeding {limit} ")) {
+                        return Err(format!(
+                            "[edit firewall policer {p}]\n  'if-exceeding'\n    Missing mandatory statement: '{limit}'\n{CHECKOUT_FAILED}"
+                        ));
+                    }
+                }
+            }
+            ["class-of-service", "interfaces", i, "scheduler-map", m]
+                if !defined(format!("class-of-service scheduler-maps {m} ")) =>
+            {
+                return Err(format!(
+                    "[edit class-of-service interfaces {i}]\n  'scheduler-map {m}'\n    Referenced scheduler-map '{m}' is not defined\n{CHECKOUT_FAILED}"
+                ));
+            }
+            _ => {}
+        }
+    }
+    for (i, ms) in &members {
+        let access = cfg.contains(&format!(
+            "interfaces {i} unit 0 family ethernet-switching interface-mode access"
+        ));
+        if access && ms.len() > 1 {
+            return Err(format!(
+                "[edit interfaces {i} unit 0 family ethernet-switching]\n  'vlan'\n    Access interface <{i}.0> has more than one vlan member: <{}>\n{CHECKOUT_FAILED}",
+                ms.join("> and <")
+            ));
+        }
+    }
     for s in cfg {
         let w: Vec<&str> = s.split_whitespace().collect();
         if let [
@@ -493,6 +604,28 @@ impl Cli for JunosCli {
         }
         let plen = self.prompt().rsplit('\n').next().map(str::len).unwrap_or(0);
         format!("{}^\nsyntax error.\n{}", " ".repeat(plen), self.prompt())
+    }
+
+    fn interface_of(&self, line: &str) -> Option<String> {
+        self.candidate.as_ref()?;
+        let mut words = line.split_whitespace();
+        if !matches!(words.next(), Some("set" | "delete")) {
+            return None;
+        }
+        let ifaces = &self.shared.config.interfaces;
+        words.find_map(|w| {
+            let w = w.strip_suffix(".0").unwrap_or(w);
+            ifaces
+                .iter()
+                .find(|i| i.as_str() == w)
+                .map(|i| i.to_string())
+        })
+    }
+
+    fn is_error(&self, reply: &str) -> bool {
+        reply
+            .lines()
+            .any(|l| l.starts_with("error:") || l.trim() == "syntax error.")
     }
 
     fn line(&mut self, raw: &str) -> Step {

@@ -1,5 +1,12 @@
-//! A switch simulator (feature `sim`): a real SSH server (russh) that emulates a Cisco IOS or
-//! Junos EX (ELS) CLI with per-interface state, per-command latency and fault injection.
+//! A switch simulator (feature `sim`): a real SSH server (russh) that emulates a Cisco IOS,
+//! Junos EX (ELS) or Arista EOS CLI with per-interface state, per-command latency and fault
+//! injection.
+//!
+//! The emulation is strict: each vendor module accepts only the command forms its vendor's
+//! command reference documents (cited per command family), rejects references to objects
+//! that do not exist (IOS `service-policy` to an undefined `policy-map`, Junos filters and
+//! policers at commit), and keeps configuration an operator typed that no driver manages
+//! ([`SwitchSim::operator`]), so a driver that deletes too much is caught.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -11,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod eos;
 mod ios;
 mod junos;
 
@@ -29,6 +37,7 @@ use russh::server::{Auth, Msg, Response, Server as _, Session};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, cipher, kex, mac};
 use tokio::sync::broadcast;
 
+pub use eos::EosInterface;
 pub use ios::IosInterface;
 
 /// Which CLI to emulate.
@@ -38,6 +47,21 @@ pub enum Vendor {
     Ios,
     /// Junos EX with ELS.
     Junos,
+    /// Arista EOS (access ports: description, access VLAN, admin state).
+    Eos,
+}
+
+impl Vendor {
+    /// The name of interface `n` (`GigabitEthernet1/0/n`, `ge-0/0/n`, `Ethernetn`).
+    #[allow(clippy::expect_used)]
+    pub fn interface(self, n: usize) -> InterfaceName {
+        let name = match self {
+            Vendor::Ios => format!("GigabitEthernet1/0/{n}"),
+            Vendor::Junos => format!("ge-0/0/{n}"),
+            Vendor::Eos => format!("Ethernet{n}"),
+        };
+        InterfaceName::parse(&name).expect("generated interface name")
+    }
 }
 
 /// How to build a simulator.
@@ -63,6 +87,10 @@ pub struct SimConfig {
     pub latency: Duration,
     /// Seed of the Ed25519 host key (`None` = random).
     pub host_key_seed: Option<[u8; 32]>,
+    /// Also offer an RSA host key (the same built-in test key for every simulator), as
+    /// switches that have both an RSA and an ed25519 key do. Clients that prefer ed25519
+    /// (russh, OpenSSH) negotiate ed25519 unless they ask for RSA first.
+    pub rsa_host_key: bool,
     /// Offer only SHA-1 key exchanges, CBC ciphers and hmac-sha1 (an old switch).
     pub legacy_only: bool,
     /// Login banner (may contain `#` and `>`).
@@ -85,22 +113,19 @@ impl std::fmt::Debug for SimConfig {
 
 impl SimConfig {
     /// Defaults: `127.0.0.1:0`, user `kurnl` / password `kurnl-sim-pw`, 8 interfaces
-    /// (`GigabitEthernet1/0/1..8` or `ge-0/0/1..8`), captive VLAN 999, no latency.
+    /// (`GigabitEthernet1/0/1..8`, `ge-0/0/1..8` or `Ethernet1..8`), captive VLAN 999, no
+    /// latency, an ed25519 and an RSA host key, no policy objects (policy-maps, firewall
+    /// filters) defined.
     #[allow(clippy::expect_used)]
     pub fn new(vendor: Vendor) -> Self {
-        let interfaces = (1..=8)
-            .map(|n| match vendor {
-                Vendor::Ios => format!("GigabitEthernet1/0/{n}"),
-                Vendor::Junos => format!("ge-0/0/{n}"),
-            })
-            .map(|s| InterfaceName::parse(&s).expect("static interface name"))
-            .collect();
+        let interfaces = (1..=8).map(|n| vendor.interface(n)).collect();
         Self {
             vendor,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             hostname: match vendor {
                 Vendor::Ios => "sim-sw1".into(),
                 Vendor::Junos => "sim-ex1".into(),
+                Vendor::Eos => "sim-eos1".into(),
             },
             username: "kurnl".into(),
             password: "kurnl-sim-pw".into(),
@@ -109,22 +134,17 @@ impl SimConfig {
             captive_vlan: VlanId::new(999).expect("static vlan"),
             latency: Duration::ZERO,
             host_key_seed: None,
+            rsa_host_key: true,
             legacy_only: false,
             banner: None,
         }
     }
 
-    /// Sets the number of interfaces (`GigabitEthernet1/0/1..n` / `ge-0/0/1..n`).
+    /// Sets the number of interfaces (`GigabitEthernet1/0/1..n` / `ge-0/0/1..n` /
+    /// `Ethernet1..n`).
     #[must_use]
-    #[allow(clippy::expect_used)]
     pub fn with_interface_count(mut self, n: usize) -> Self {
-        self.interfaces = (1..=n)
-            .map(|i| match self.vendor {
-                Vendor::Ios => format!("GigabitEthernet1/0/{i}"),
-                Vendor::Junos => format!("ge-0/0/{i}"),
-            })
-            .map(|s| InterfaceName::parse(&s).expect("generated interface name"))
-            .collect();
+        self.interfaces = (1..=n).map(|i| self.vendor.interface(i)).collect();
         self
     }
 }
@@ -142,6 +162,57 @@ pub struct Faults {
     pub hang_on: Option<String>,
     /// Refuse every login.
     pub fail_auth: bool,
+    /// Reject configuration lines of one interface (IOS/EOS: lines typed in its interface
+    /// mode; Junos: `set`/`delete` statements naming it).
+    pub reject_interface: Option<InterfaceReject>,
+}
+
+/// Rejects configuration lines of one interface: the first `accept` lines pass, then one line
+/// (or, with `sticky`, every later line, so an undo fails too) is rejected with the vendor's
+/// error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceReject {
+    /// Interface name as the device spells it (`GigabitEthernet1/0/1`, `ge-0/0/1`).
+    pub interface: String,
+    /// Lines of this interface accepted before the first rejection.
+    pub accept: u32,
+    /// Keep rejecting after the first rejection (until cleared).
+    pub sticky: bool,
+    /// Lines rejected so far (maintained by the simulator).
+    pub rejected: u32,
+}
+
+impl InterfaceReject {
+    /// Rejects one line of `interface` after `accept` accepted ones.
+    pub fn once(interface: &str, accept: u32) -> Self {
+        Self {
+            interface: interface.to_owned(),
+            accept,
+            sticky: false,
+            rejected: 0,
+        }
+    }
+
+    /// Rejects every line of `interface` after `accept` accepted ones.
+    pub fn sticky(interface: &str, accept: u32) -> Self {
+        Self {
+            sticky: true,
+            ..Self::once(interface, accept)
+        }
+    }
+
+    /// Whether the next line of the interface is rejected (and counts it).
+    fn hit(&mut self) -> bool {
+        if self.accept > 0 {
+            self.accept -= 1;
+            return false;
+        }
+        if self.rejected > 0 && !self.sticky {
+            return false;
+        }
+        self.rejected += 1;
+        true
+    }
 }
 
 /// Device state shared by all sessions.
@@ -149,6 +220,9 @@ pub struct Faults {
 pub(crate) struct Device {
     pub(crate) ios: Vec<IosInterface>,
     pub(crate) ios_vlans: BTreeSet<u16>,
+    /// IOS global QoS objects (class-maps, policy-maps).
+    pub(crate) ios_qos: ios::Qos,
+    pub(crate) eos: Vec<EosInterface>,
     /// Junos committed configuration, as `set` statements without the `set `.
     pub(crate) junos: BTreeSet<String>,
     pub(crate) saved: bool,
@@ -182,7 +256,18 @@ pub struct SwitchSim {
     addr: SocketAddr,
     shared: Arc<Shared>,
     public_key: PublicKey,
+    rsa_public_key: Option<PublicKey>,
     shutdown: broadcast::Sender<()>,
+}
+
+/// The built-in RSA host key (a test key, generated once for the simulator; never a secret).
+#[allow(clippy::expect_used)]
+fn rsa_key() -> PrivateKey {
+    static KEY: std::sync::OnceLock<PrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        PrivateKey::from_openssh(include_str!("rsa_host_key")).expect("built-in RSA host key")
+    })
+    .clone()
 }
 
 impl Drop for SwitchSim {
@@ -200,6 +285,15 @@ impl SwitchSim {
         let seed = config.host_key_seed.unwrap_or_else(rand::random);
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
         let public_key = key.public_key().clone();
+        let mut keys = vec![key];
+        let rsa_public_key = if config.rsa_host_key {
+            let rsa = rsa_key();
+            let public = rsa.public_key().clone();
+            keys.push(rsa);
+            Some(public)
+        } else {
+            None
+        };
         let preferred = if config.legacy_only {
             Preferred {
                 kex: Cow::Owned(vec![
@@ -218,7 +312,7 @@ impl SwitchSim {
             methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
             auth_rejection_time: Duration::from_millis(20),
             auth_rejection_time_initial: Some(Duration::ZERO),
-            keys: vec![key],
+            keys,
             preferred,
             inactivity_timeout: Some(Duration::from_secs(600)),
             nodelay: true,
@@ -231,6 +325,12 @@ impl SwitchSim {
                 .map(|i| IosInterface::captive(i.as_str(), config.captive_vlan.get()))
                 .collect(),
             ios_vlans: [1, config.captive_vlan.get()].into_iter().collect(),
+            ios_qos: ios::Qos::default(),
+            eos: config
+                .interfaces
+                .iter()
+                .map(|i| EosInterface::captive(i.as_str(), config.captive_vlan.get()))
+                .collect(),
             junos: junos::initial(&config),
             saved: true,
         };
@@ -258,6 +358,7 @@ impl SwitchSim {
             addr,
             shared,
             public_key,
+            rsa_public_key,
             shutdown,
         })
     }
@@ -275,6 +376,21 @@ impl SwitchSim {
     /// The host key's `SHA256:` fingerprint.
     pub fn fingerprint(&self) -> String {
         crate::transport::fingerprint(&self.public_key)
+    }
+
+    /// The RSA host key as an OpenSSH public key line (`None` without
+    /// [`SimConfig::rsa_host_key`]).
+    pub fn rsa_host_key(&self) -> Option<String> {
+        self.rsa_public_key
+            .as_ref()
+            .and_then(|k| k.to_openssh().ok())
+    }
+
+    /// The RSA host key's `SHA256:` fingerprint.
+    pub fn rsa_fingerprint(&self) -> Option<String> {
+        self.rsa_public_key
+            .as_ref()
+            .map(crate::transport::fingerprint)
     }
 
     /// The configuration it runs with.
@@ -337,7 +453,79 @@ impl SwitchSim {
                 .map(|i| dev.ios[i].render())
                 .unwrap_or_default(),
             Vendor::Junos => junos::port_lines(&dev.junos, interface),
+            Vendor::Eos => eos::find(&dev.eos, interface)
+                .map(|i| dev.eos[i].render())
+                .unwrap_or_default(),
         }
+    }
+
+    /// The device's whole configuration as `show running-config` (IOS, EOS) or
+    /// `show configuration | display set` (Junos) prints it.
+    pub fn full_config(&self) -> Vec<String> {
+        let mut cli = self.new_cli();
+        let command = match self.shared.config.vendor {
+            Vendor::Junos => "show configuration | display set",
+            Vendor::Ios | Vendor::Eos => "show running-config",
+        };
+        let _ = self.login_as_operator(&mut *cli);
+        match cli.line(command) {
+            Step::Reply(text) | Step::Close(text) => {
+                let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+                lines.pop(); // the prompt
+                lines
+            }
+        }
+    }
+
+    /// Configures the device as an operator at its console would, bypassing faults and
+    /// counters: IOS/EOS lines are typed in global configuration mode (`interface X` first for
+    /// interface lines) and ended with `end`; Junos lines are `set`/`delete` statements,
+    /// committed at the end. The vendor grammar applies as for any session.
+    ///
+    /// # Errors
+    /// The device's output for the first line it rejected (nothing after it is typed; on
+    /// Junos nothing is committed).
+    pub fn operator(&self, lines: &[&str]) -> Result<(), String> {
+        let mut cli = self.new_cli();
+        self.login_as_operator(&mut *cli)?;
+        let (enter, leave): (&[&str], &[&str]) = match self.shared.config.vendor {
+            Vendor::Junos => (&["configure"], &["commit", "exit configuration-mode"]),
+            Vendor::Ios | Vendor::Eos => (&["configure terminal"], &["end"]),
+        };
+        let run = |cli: &mut dyn Cli, line: &str| -> Result<(), String> {
+            match cli.line(line) {
+                Step::Reply(text) if !cli.is_error(&text) => Ok(()),
+                Step::Reply(text) | Step::Close(text) => Err(format!("{line}: {}", text.trim())),
+            }
+        };
+        for line in enter {
+            run(&mut *cli, line)?;
+        }
+        for line in lines {
+            if let Err(e) = run(&mut *cli, line) {
+                let _ = cli.line("rollback 0");
+                let _ = cli.line("end");
+                return Err(e);
+            }
+        }
+        for line in leave {
+            run(&mut *cli, line)?;
+        }
+        Ok(())
+    }
+
+    fn new_cli(&self) -> Box<dyn Cli> {
+        new_cli(&self.shared)
+    }
+
+    /// IOS/EOS with an enable secret: `enable` and the secret.
+    fn login_as_operator(&self, cli: &mut dyn Cli) -> Result<(), String> {
+        let c = &self.shared.config;
+        if let (Vendor::Ios | Vendor::Eos, Some(secret)) = (c.vendor, &c.enable_secret) {
+            let _ = cli.line("enable");
+            let _ = cli.line(secret);
+        }
+        Ok(())
     }
 
     /// The actual state of an interface, read from the emulated device (not through SSH).
@@ -347,6 +535,7 @@ impl SwitchSim {
         match self.shared.config.vendor {
             Vendor::Ios => ios::find(&dev.ios, interface).and_then(|i| dev.ios[i].to_port_config()),
             Vendor::Junos => junos::port_config(&dev.junos, interface),
+            Vendor::Eos => eos::find(&dev.eos, interface).and_then(|i| dev.eos[i].to_port_config()),
         }
     }
 
@@ -429,10 +618,7 @@ impl russh::server::Handler for SimHandler {
         let id = channel.id();
         drop(channel);
         reply.accept().await;
-        let cli: Box<dyn Cli> = match self.shared.config.vendor {
-            Vendor::Ios => Box::new(ios::IosCli::new(self.shared.clone())),
-            Vendor::Junos => Box::new(junos::JunosCli::new(self.shared.clone())),
-        };
+        let cli = new_cli(&self.shared);
         self.channels.insert(
             id,
             ChannelState {
@@ -492,6 +678,14 @@ impl russh::server::Handler for SimHandler {
     }
 }
 
+fn new_cli(shared: &Arc<Shared>) -> Box<dyn Cli> {
+    match shared.config.vendor {
+        Vendor::Ios => Box::new(ios::IosCli::new(shared.clone())),
+        Vendor::Junos => Box::new(junos::JunosCli::new(shared.clone())),
+        Vendor::Eos => Box::new(eos::EosCli::new(shared.clone())),
+    }
+}
+
 /// One interactive CLI session.
 pub(crate) trait Cli: Send {
     /// Banner + first prompt.
@@ -504,6 +698,11 @@ pub(crate) trait Cli: Send {
     fn paging(&self) -> bool;
     /// An error for an injected rejection of `line`.
     fn injected_error(&mut self, line: &str) -> String;
+    /// The interface a configuration line would change in the current mode, if any (for
+    /// [`Faults::reject_interface`]).
+    fn interface_of(&self, line: &str) -> Option<String>;
+    /// Whether a reply carries the vendor's error marker.
+    fn is_error(&self, reply: &str) -> bool;
 }
 
 const PAGE: usize = 23;
@@ -567,9 +766,15 @@ impl SimHandler {
                     shared.commands.fetch_add(1, Ordering::Relaxed);
                     let (reject, drop_now, hang) = {
                         let mut f = lock(&shared.faults);
-                        let reject = !cmd.is_empty()
+                        let mut reject = !cmd.is_empty()
                             && (f.reject.iter().any(|p| cmd.contains(p.as_str()))
                                 || f.reject_exact.contains(&cmd));
+                        if let Some(r) = f.reject_interface.as_mut()
+                            && !reject
+                            && st.cli.interface_of(&cmd).as_deref() == Some(r.interface.as_str())
+                        {
+                            reject = r.hit();
+                        }
                         let drop_now = match f.drop_after {
                             Some(0 | 1) => {
                                 f.drop_after = None;
