@@ -1,9 +1,10 @@
-//! Both drivers against the simulator over real SSH: the core conformance suite and faults.
+//! Both drivers against the simulator over real SSH: faults, sessions and round trips (the
+//! conformance kit runs in `kit_sim.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kurnl_core::model::{PortConfig, Switch};
+use kurnl_core::model::PortConfig;
 use kurnl_core::ports::{DriverErrorKind, PortChange, SwitchDriver};
 use kurnl_core::testkit::switch_suite;
 use kurnl_core::types::{InterfaceName, JobId};
@@ -33,35 +34,6 @@ fn driver(sim: &SwitchSim, vendor: Vendor, opts: SshOptions) -> Arc<dyn SwitchDr
             unreachable!("kurnl-switch has no EOS driver (see examples/custom_driver.rs)")
         }
     }
-}
-
-/// The simulator lives as long as the test's runtime; leak it so the fixture can return
-/// only the driver, the switch and the interfaces.
-async fn fixture(vendor: Vendor) -> (Arc<dyn SwitchDriver>, Switch, Vec<InterfaceName>) {
-    let sim = sim(vendor, |c| {
-        if vendor == Vendor::Ios {
-            c.enable_secret = Some("en-secret".into());
-            c.banner = Some("*** Authorized access only # > ***".into());
-        }
-    })
-    .await;
-    let d = driver(&sim, vendor, options());
-    let switch = sim.switch_record(if vendor == Vendor::Ios {
-        "ios"
-    } else {
-        "junos"
-    });
-    let ifaces = sim.interfaces();
-    Box::leak(Box::new(sim));
-    (d, switch, ifaces)
-}
-
-mod ios_conformance {
-    kurnl_core::switch_conformance_tests!(super::fixture(kurnl_switch::sim::Vendor::Ios));
-}
-
-mod junos_conformance {
-    kurnl_core::switch_conformance_tests!(super::fixture(kurnl_switch::sim::Vendor::Junos));
 }
 
 fn change(iface: &InterfaceName, desired: PortConfig) -> PortChange {

@@ -4,4 +4,6 @@ mod store;
 mod switch;
 
 pub use store::InMemoryStore;
+#[cfg(feature = "testkit")]
+pub use switch::InMemoryDevice;
 pub use switch::{InMemorySwitch, SwitchFault};

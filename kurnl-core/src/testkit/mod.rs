@@ -6,6 +6,8 @@
 mod doubles;
 mod fixture;
 pub mod store_suite;
+mod switch_device;
+mod switch_faults;
 pub mod switch_suite;
 
 pub use doubles::{ManualClock, RecordingEventSink, SequentialIds};

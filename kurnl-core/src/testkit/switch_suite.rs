@@ -1,10 +1,19 @@
 //! [`SwitchDriver`] conformance suite (status: ready for use).
 //!
-//! Every function here takes a driver, the [`Switch`] record it talks to and the interface
-//! names the suite may freely reconfigure, runs one behaviour of the [`SwitchDriver`] contract
-//! and panics (like an assertion) when the driver breaks it. Each function first puts the
-//! ports it uses into a known state, so the functions do not depend on each other or on the
-//! initial state of the device; they do assume nobody else changes those ports meanwhile.
+//! Every function here takes a [`SwitchFixture`] (the driver, the [`Switch`] record it talks
+//! to, the interface names the suite may freely reconfigure, a [`ConformanceDevice`] side
+//! door into the device and the [`KitFeatures`] the driver supports), runs one behaviour of
+//! the [`SwitchDriver`] contract and panics (like an assertion) when the driver breaks it,
+//! with a sentence naming the behaviour, the interface and what was expected. Each function
+//! first puts the ports it uses into a known state, so the functions do not depend on each
+//! other or on the initial state of the device; they do assume nobody else changes those
+//! ports meanwhile.
+//!
+//! Besides converging ports, the suite checks what a real switch makes hard: configuration
+//! an operator owns survives provisioning and reset, a rejected change leaves the port as it
+//! was or is reported as partially applied, and failures are classified (auth, host key,
+//! rejected command, timeout). Those cases drive the device through [`ConformanceDevice`],
+//! so a driver cannot pass them by reporting success.
 //!
 //! Functions that compare several ports need at least [`MIN_INTERFACES`] interface names.
 //!
@@ -13,13 +22,11 @@
 //!
 //! ```ignore
 //! mod conformance {
-//!     use std::sync::Arc;
-//!     use kurnl_core::model::Switch;
-//!     use kurnl_core::ports::SwitchDriver;
-//!     use kurnl_core::types::InterfaceName;
+//!     use kurnl_core::testkit::switch_suite::SwitchFixture;
 //!
-//!     async fn fixture() -> (Arc<dyn SwitchDriver>, Switch, Vec<InterfaceName>) {
-//!         // start a device or simulator, build a driver for it ...
+//!     async fn fixture() -> SwitchFixture {
+//!         // start a device or simulator, build a driver for it, wrap the device's side
+//!         // door (a `ConformanceDevice`) ...
 //!         # unimplemented!()
 //!     }
 //!
@@ -33,9 +40,19 @@
 
 use std::future::Future;
 
-use crate::model::{PortConfig, Switch};
-use crate::ports::{PortChange, PortResult, SwitchDriver};
+use crate::model::PortConfig;
+#[cfg(doc)]
+use crate::model::Switch;
+#[cfg(doc)]
+use crate::ports::SwitchDriver;
+use crate::ports::{PortChange, PortResult};
 use crate::types::{InterfaceName, JobId, Kbps, MacAddress, PortDescription, RateLimit, VlanId};
+
+pub use super::switch_device::{ConformanceDevice, DeviceFault, KitFeatures, SwitchFixture};
+pub use super::switch_faults::{
+    failures_are_classified, operator_config_survives_apply_and_reset,
+    rejected_change_restores_or_reports_partial, unsupported_features_are_refused,
+};
 
 /// Interface names the suite needs for the functions that compare several ports.
 pub const MIN_INTERFACES: usize = 3;
@@ -104,15 +121,15 @@ pub fn changed_plan(n: u16) -> PortConfig {
     }
 }
 
-fn need(interfaces: &[InterfaceName], n: usize, what: &str) {
+pub(crate) fn need(f: &SwitchFixture, n: usize, behaviour: &str) {
     assert!(
-        interfaces.len() >= n,
-        "switch conformance: {what} needs at least {n} interface names, the fixture gave {}",
-        interfaces.len()
+        f.interfaces.len() >= n,
+        "switch conformance [{behaviour}]: needs at least {n} interface names, the fixture gave {}",
+        f.interfaces.len()
     );
 }
 
-fn change(interface: &InterfaceName, desired: PortConfig) -> PortChange {
+pub(crate) fn change(interface: &InterfaceName, desired: PortConfig) -> PortChange {
     PortChange {
         job_id: JobId::new_random(),
         interface: interface.clone(),
@@ -120,290 +137,351 @@ fn change(interface: &InterfaceName, desired: PortConfig) -> PortChange {
     }
 }
 
-async fn apply_ok(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
+/// Applies `changes`, panicking with the behaviour's name unless every change succeeded.
+pub(crate) async fn apply_ok(
+    f: &SwitchFixture,
     changes: &[PortChange],
+    behaviour: &str,
 ) -> Vec<PortResult> {
-    let results = match driver.apply(switch, changes).await {
+    let ports: Vec<&str> = changes.iter().map(|c| c.interface.as_str()).collect();
+    let results = match f.driver.apply(&f.switch, changes).await {
         Ok(results) => results,
-        Err(e) => panic!("switch conformance: apply failed as a whole: {e}"),
+        Err(e) => panic!(
+            "switch conformance [{behaviour}]: apply to {ports:?} on {} failed as a whole: {e}",
+            f.switch.name
+        ),
     };
     assert_eq!(
         results.len(),
         changes.len(),
-        "switch conformance: apply must return one result per change"
+        "switch conformance [{behaviour}]: apply to {ports:?} must return one result per change"
     );
     for (c, r) in changes.iter().zip(&results) {
         assert_eq!(
             r.job_id, c.job_id,
-            "switch conformance: results must be in the order of the changes"
+            "switch conformance [{behaviour}]: results must come in the order of the changes ({ports:?})"
         );
         if let Err(e) = &r.outcome {
-            panic!("switch conformance: change of {} failed: {e}", c.interface);
+            panic!(
+                "switch conformance [{behaviour}]: the change of {} to {:?} failed: {e}",
+                c.interface, c.desired
+            );
         }
     }
     results
 }
 
-async fn set(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
+pub(crate) async fn set(
+    f: &SwitchFixture,
     interface: &InterfaceName,
     desired: PortConfig,
+    behaviour: &str,
 ) {
-    apply_ok(driver, switch, &[change(interface, desired)]).await;
+    apply_ok(f, &[change(interface, desired)], behaviour).await;
 }
 
-async fn read(driver: &dyn SwitchDriver, switch: &Switch, interface: &InterfaceName) -> PortConfig {
-    match driver.read_port(switch, interface).await {
+pub(crate) async fn read(
+    f: &SwitchFixture,
+    interface: &InterfaceName,
+    behaviour: &str,
+) -> PortConfig {
+    match f.driver.read_port(&f.switch, interface).await {
         Ok(c) => c,
-        Err(e) => panic!("switch conformance: read_port({interface}) failed: {e}"),
+        Err(e) => panic!("switch conformance [{behaviour}]: read_port({interface}) failed: {e}"),
     }
+}
+
+/// Reads `interface` and panics with `what` unless it is `expected`.
+pub(crate) async fn expect_port(
+    f: &SwitchFixture,
+    interface: &InterfaceName,
+    expected: &PortConfig,
+    behaviour: &str,
+    what: &str,
+) {
+    let actual = read(f, interface, behaviour).await;
+    assert!(
+        actual == *expected,
+        "switch conformance [{behaviour}]: {interface}: {what}\n  expected: {expected:?}\n  read back: {actual:?}"
+    );
+}
+
+fn captive(f: &SwitchFixture) -> PortConfig {
+    PortConfig::captive(f.switch.captive_vlan)
+}
+
+/// [`provisioned`] without what the driver does not support.
+pub(crate) fn provisioned_for(f: &SwitchFixture, n: u16) -> PortConfig {
+    f.features.restrict(provisioned(n))
+}
+
+/// [`changed_plan`] without what the driver does not support.
+pub(crate) fn changed_plan_for(f: &SwitchFixture, n: u16) -> PortConfig {
+    f.features.restrict(changed_plan(n))
 }
 
 /// Provision a port, then `read_port` returns exactly the desired state; the same for a plan
 /// change (new VLAN and rates, MAC binding removed).
-pub async fn apply_then_read_back_matches(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(interfaces, 1, "apply_then_read_back_matches");
-    let port = &interfaces[0];
-    set(
-        driver,
-        switch,
+pub async fn apply_then_read_back_matches(f: &SwitchFixture) {
+    const B: &str = "apply_then_read_back_matches";
+    need(f, 1, B);
+    let port = &f.interfaces[0];
+    set(f, port, captive(f), B).await;
+
+    let desired = provisioned_for(f, 1);
+    set(f, port, desired.clone(), B).await;
+    expect_port(
+        f,
         port,
-        PortConfig::captive(switch.captive_vlan),
+        &desired,
+        B,
+        "read back after provisioning differs from what was applied",
     )
     .await;
 
-    let desired = provisioned(1);
-    set(driver, switch, port, desired.clone()).await;
-    assert_eq!(
-        read(driver, switch, port).await,
-        desired,
-        "read back after provision"
-    );
-
-    let desired = changed_plan(1);
-    set(driver, switch, port, desired.clone()).await;
-    assert_eq!(
-        read(driver, switch, port).await,
-        desired,
-        "read back after change of plan"
-    );
+    let desired = changed_plan_for(f, 1);
+    set(f, port, desired.clone(), B).await;
+    expect_port(
+        f,
+        port,
+        &desired,
+        B,
+        "read back after a change of plan differs from the new plan",
+    )
+    .await;
 }
 
 /// Applying the same desired state twice leaves the port as after the first apply, and both
 /// applies succeed.
-pub async fn apply_is_idempotent(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(interfaces, 1, "apply_is_idempotent");
-    let port = &interfaces[0];
-    let desired = provisioned(2);
-    set(driver, switch, port, desired.clone()).await;
-    let first = read(driver, switch, port).await;
-    set(driver, switch, port, desired.clone()).await;
-    let second = read(driver, switch, port).await;
-    assert_eq!(first, second, "second identical apply changed the port");
-    assert_eq!(second, desired);
+pub async fn apply_is_idempotent(f: &SwitchFixture) {
+    const B: &str = "apply_is_idempotent";
+    need(f, 1, B);
+    let port = &f.interfaces[0];
+    let desired = provisioned_for(f, 2);
+    set(f, port, desired.clone(), B).await;
+    let first = read(f, port, B).await;
+    let lines = f.device.config_lines(port).await;
+    set(f, port, desired.clone(), B).await;
+    expect_port(
+        f,
+        port,
+        &first,
+        B,
+        "the second identical apply changed the port",
+    )
+    .await;
+    expect_port(
+        f,
+        port,
+        &desired,
+        B,
+        "the port is not in the state applied twice",
+    )
+    .await;
+    let again = f.device.config_lines(port).await;
+    assert!(
+        lines == again,
+        "switch conformance [{B}]: {port}: the second identical apply changed the device's configuration\n  after the first: {lines:?}\n  after the second: {again:?}"
+    );
 
     // Idempotent in the captive state too (deleting what is not there must not fail).
-    let captive = PortConfig::captive(switch.captive_vlan);
-    set(driver, switch, port, captive.clone()).await;
-    set(driver, switch, port, captive.clone()).await;
-    assert_eq!(read(driver, switch, port).await, captive);
+    set(f, port, captive(f), B).await;
+    set(f, port, captive(f), B).await;
+    expect_port(
+        f,
+        port,
+        &captive(f),
+        B,
+        "applying the captive state twice did not leave the captive state",
+    )
+    .await;
 }
 
 /// Deprovisioning a provisioned (even suspended) port puts it back on the captive VLAN with
 /// no limits, no MAC binding, enabled, described `CAPTIVE`.
-pub async fn deprovision_resets_to_captive(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(interfaces, 1, "deprovision_resets_to_captive");
-    let port = &interfaces[0];
-    let mut suspended = provisioned(3);
+pub async fn deprovision_resets_to_captive(f: &SwitchFixture) {
+    const B: &str = "deprovision_resets_to_captive";
+    need(f, 1, B);
+    let port = &f.interfaces[0];
+    let mut suspended = provisioned_for(f, 3);
     suspended.enabled = false;
-    set(driver, switch, port, suspended.clone()).await;
-    assert_eq!(read(driver, switch, port).await, suspended);
+    set(f, port, suspended.clone(), B).await;
+    expect_port(
+        f,
+        port,
+        &suspended,
+        B,
+        "the suspended subscriber port does not read back as applied",
+    )
+    .await;
 
-    let captive = PortConfig::captive(switch.captive_vlan);
-    set(driver, switch, port, captive.clone()).await;
-    let actual = read(driver, switch, port).await;
-    assert_eq!(
-        actual, captive,
-        "deprovisioned port is not in the captive state"
-    );
-    assert_eq!(actual.vlan, switch.captive_vlan);
-    assert!(actual.rate.is_none() && actual.mac.is_none() && actual.enabled);
+    set(f, port, captive(f), B).await;
+    expect_port(f, port, &captive(f), B, "the deprovisioned port is not in the captive state (captive VLAN, no limits, no MAC, enabled, CAPTIVE)").await;
 }
 
 /// Suspending disables the port and keeps everything else; reactivating restores the exact
 /// previous state.
-pub async fn suspend_disables_and_reactivate_restores(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(interfaces, 1, "suspend_disables_and_reactivate_restores");
-    let port = &interfaces[0];
-    let active = provisioned(4);
-    set(driver, switch, port, active.clone()).await;
+pub async fn suspend_disables_and_reactivate_restores(f: &SwitchFixture) {
+    const B: &str = "suspend_disables_and_reactivate_restores";
+    need(f, 1, B);
+    let port = &f.interfaces[0];
+    let active = provisioned_for(f, 4);
+    set(f, port, active.clone(), B).await;
 
     let suspended = PortConfig {
         enabled: false,
         ..active.clone()
     };
-    set(driver, switch, port, suspended.clone()).await;
-    let actual = read(driver, switch, port).await;
-    assert!(!actual.enabled, "suspended port is still enabled");
-    assert_eq!(
-        actual, suspended,
-        "suspend changed more than the admin state"
-    );
+    set(f, port, suspended.clone(), B).await;
+    expect_port(
+        f,
+        port,
+        &suspended,
+        B,
+        "suspend must disable the port and change nothing else",
+    )
+    .await;
 
-    set(driver, switch, port, active.clone()).await;
-    assert_eq!(
-        read(driver, switch, port).await,
-        active,
-        "reactivate did not restore the port"
-    );
+    set(f, port, active.clone(), B).await;
+    expect_port(
+        f,
+        port,
+        &active,
+        B,
+        "reactivate did not restore the active state",
+    )
+    .await;
 }
 
 /// One `apply` with several changes (different ports, different kinds of change) returns one
 /// successful result per change, in order, and every port ends in its own desired state.
-pub async fn batch_applies_each_port_with_per_port_results(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(
-        interfaces,
-        MIN_INTERFACES,
-        "batch_applies_each_port_with_per_port_results",
-    );
-    let ports = &interfaces[..MIN_INTERFACES];
+pub async fn batch_applies_each_port_with_per_port_results(f: &SwitchFixture) {
+    const B: &str = "batch_applies_each_port_with_per_port_results";
+    need(f, MIN_INTERFACES, B);
+    let ports = &f.interfaces[..MIN_INTERFACES];
     // Start: port 0 captive, port 1 provisioned, port 2 provisioned.
     let setup = [
-        change(&ports[0], PortConfig::captive(switch.captive_vlan)),
-        change(&ports[1], provisioned(5)),
-        change(&ports[2], provisioned(6)),
+        change(&ports[0], captive(f)),
+        change(&ports[1], provisioned_for(f, 5)),
+        change(&ports[2], provisioned_for(f, 6)),
     ];
-    apply_ok(driver, switch, &setup).await;
+    apply_ok(f, &setup, B).await;
 
     let desired = [
-        provisioned(7),
+        provisioned_for(f, 7),
         PortConfig {
             enabled: false,
-            ..provisioned(5)
+            ..provisioned_for(f, 5)
         },
-        PortConfig::captive(switch.captive_vlan),
+        captive(f),
     ];
     let batch: Vec<PortChange> = ports
         .iter()
         .zip(&desired)
         .map(|(p, d)| change(p, d.clone()))
         .collect();
-    let results = apply_ok(driver, switch, &batch).await;
-    assert_eq!(results.len(), 3);
+    apply_ok(f, &batch, B).await;
     for (p, d) in ports.iter().zip(&desired) {
-        assert_eq!(
-            &read(driver, switch, p).await,
+        expect_port(
+            f,
+            p,
             d,
-            "port {p} after the batch"
-        );
+            B,
+            "the port is not in its own desired state after a batch of three",
+        )
+        .await;
     }
 
     // A batch may name the same port more than once; the last change wins.
     let twice = [
-        change(&ports[0], provisioned(8)),
-        change(&ports[0], changed_plan(8)),
+        change(&ports[0], provisioned_for(f, 8)),
+        change(&ports[0], changed_plan_for(f, 8)),
     ];
-    apply_ok(driver, switch, &twice).await;
-    assert_eq!(
-        read(driver, switch, &ports[0]).await,
-        changed_plan(8),
-        "last change of a port in a batch must win"
-    );
+    apply_ok(f, &twice, B).await;
+    expect_port(
+        f,
+        &ports[0],
+        &changed_plan_for(f, 8),
+        B,
+        "a batch naming the port twice must leave the last change",
+    )
+    .await;
 
     // An empty batch is fine and returns no results.
-    let none = match driver.apply(switch, &[]).await {
+    let none = match f.driver.apply(&f.switch, &[]).await {
         Ok(r) => r,
-        Err(e) => panic!("switch conformance: empty apply failed: {e}"),
+        Err(e) => panic!("switch conformance [{B}]: an empty apply failed: {e}"),
     };
-    assert!(none.is_empty(), "empty apply returned results");
+    assert!(
+        none.is_empty(),
+        "switch conformance [{B}]: an empty apply returned results: {none:?}"
+    );
 }
 
 /// Changing one port leaves the others exactly as they were.
-pub async fn untouched_ports_unchanged(
-    driver: &dyn SwitchDriver,
-    switch: &Switch,
-    interfaces: &[InterfaceName],
-) {
-    need(interfaces, MIN_INTERFACES, "untouched_ports_unchanged");
-    let ports = &interfaces[..MIN_INTERFACES];
+pub async fn untouched_ports_unchanged(f: &SwitchFixture) {
+    const B: &str = "untouched_ports_unchanged";
+    need(f, MIN_INTERFACES, B);
+    let ports = &f.interfaces[..MIN_INTERFACES];
     let setup = [
-        change(&ports[0], PortConfig::captive(switch.captive_vlan)),
-        change(&ports[1], provisioned(9)),
+        change(&ports[0], captive(f)),
+        change(&ports[1], provisioned_for(f, 9)),
         change(
             &ports[2],
             PortConfig {
                 enabled: false,
-                ..changed_plan(9)
+                ..changed_plan_for(f, 9)
             },
         ),
     ];
-    apply_ok(driver, switch, &setup).await;
+    apply_ok(f, &setup, B).await;
     let before = [
-        read(driver, switch, &ports[1]).await,
-        read(driver, switch, &ports[2]).await,
+        f.device.config_lines(&ports[1]).await,
+        f.device.config_lines(&ports[2]).await,
     ];
 
-    set(driver, switch, &ports[0], provisioned(10)).await;
-    set(
-        driver,
-        switch,
-        &ports[0],
-        PortConfig::captive(switch.captive_vlan),
-    )
-    .await;
+    set(f, &ports[0], provisioned_for(f, 10), B).await;
+    set(f, &ports[0], captive(f), B).await;
 
-    let after = [
-        read(driver, switch, &ports[1]).await,
-        read(driver, switch, &ports[2]).await,
-    ];
-    assert_eq!(before, after, "changing {} touched other ports", ports[0]);
+    for (p, before) in ports[1..].iter().zip(before) {
+        let after = f.device.config_lines(p).await;
+        assert!(
+            before == after,
+            "switch conformance [{B}]: changing {} touched {p}\n  before: {before:?}\n  after: {after:?}",
+            ports[0]
+        );
+    }
 }
 
 /// Every behaviour of the suite, in order. Handy for running them all against one fixture.
-pub async fn run_all(driver: &dyn SwitchDriver, switch: &Switch, interfaces: &[InterfaceName]) {
-    apply_then_read_back_matches(driver, switch, interfaces).await;
-    apply_is_idempotent(driver, switch, interfaces).await;
-    deprovision_resets_to_captive(driver, switch, interfaces).await;
-    suspend_disables_and_reactivate_restores(driver, switch, interfaces).await;
-    batch_applies_each_port_with_per_port_results(driver, switch, interfaces).await;
-    untouched_ports_unchanged(driver, switch, interfaces).await;
+pub async fn run_all(f: &SwitchFixture) {
+    apply_then_read_back_matches(f).await;
+    apply_is_idempotent(f).await;
+    deprovision_resets_to_captive(f).await;
+    suspend_disables_and_reactivate_restores(f).await;
+    batch_applies_each_port_with_per_port_results(f).await;
+    untouched_ports_unchanged(f).await;
+    operator_config_survives_apply_and_reset(f).await;
+    unsupported_features_are_refused(f).await;
+    rejected_change_restores_or_reports_partial(f).await;
+    failures_are_classified(f).await;
 }
 
 /// Expands to one `#[test]` per behaviour of the [`SwitchDriver`] conformance suite
 /// ([`crate::testkit::switch_suite`]).
 ///
-/// The argument is an expression evaluating to a future whose output is
-/// `(Arc<dyn SwitchDriver>, Switch, Vec<InterfaceName>)` (at least
-/// [`MIN_INTERFACES`](crate::testkit::switch_suite::MIN_INTERFACES) names). It is evaluated
-/// and awaited once per test, on the test's own Tokio runtime. Invoke the macro inside a module
-/// of its own so the generated test names do not clash:
+/// The argument is an expression evaluating to a future whose output is a
+/// [`SwitchFixture`](crate::testkit::switch_suite::SwitchFixture) (at least
+/// [`MIN_INTERFACES`](crate::testkit::switch_suite::MIN_INTERFACES) interface names and a
+/// [`ConformanceDevice`](crate::testkit::switch_suite::ConformanceDevice)). It is evaluated
+/// and awaited once per test, on the test's own Tokio runtime, so every test gets a fresh
+/// device and driver. Invoke the macro inside a module of its own so the generated test names
+/// do not clash. The expansion names only `$crate` paths and `std`, so it works from any crate
+/// that depends on `kurnl-core` with the `testkit` feature (or on a facade re-exporting it).
 ///
 /// ```ignore
 /// mod ios_conformance {
-///     async fn fixture() -> (std::sync::Arc<dyn kurnl_core::ports::SwitchDriver>, kurnl_core::model::Switch, Vec<kurnl_core::types::InterfaceName>) {
+///     async fn fixture() -> kurnl_core::testkit::switch_suite::SwitchFixture {
 ///         /* ... */
 ///         # unimplemented!()
 ///     }
@@ -420,6 +498,10 @@ macro_rules! switch_conformance_tests {
             suspend_disables_and_reactivate_restores
             batch_applies_each_port_with_per_port_results
             untouched_ports_unchanged
+            operator_config_survives_apply_and_reset
+            unsupported_features_are_refused
+            rejected_change_restores_or_reports_partial
+            failures_are_classified
         );
     };
     (@each ($factory:expr) $($name:ident)*) => {
@@ -427,12 +509,8 @@ macro_rules! switch_conformance_tests {
             #[test]
             fn $name() {
                 $crate::testkit::switch_suite::run(async {
-                    let (driver, switch, interfaces): (
-                        ::std::sync::Arc<dyn $crate::ports::SwitchDriver>,
-                        $crate::model::Switch,
-                        ::std::vec::Vec<$crate::types::InterfaceName>,
-                    ) = $factory.await;
-                    $crate::testkit::switch_suite::$name(&*driver, &switch, &interfaces).await;
+                    let fixture: $crate::testkit::switch_suite::SwitchFixture = $factory.await;
+                    $crate::testkit::switch_suite::$name(&fixture).await;
                 });
             }
         )*

@@ -836,7 +836,12 @@ impl Cli for IosCli {
 
     fn interface_of(&self, line: &str) -> Option<String> {
         match self.mode {
-            Mode::ConfigIf(i) if !matches!(line.trim(), "end" | "exit" | "") => {
+            // Reads (`do show ...`) and the next `interface` line change nothing of this one.
+            Mode::ConfigIf(i)
+                if !matches!(line.trim(), "end" | "exit" | "")
+                    && !line.starts_with("do ")
+                    && !line.starts_with("interface ") =>
+            {
                 Some(lock(&self.shared.device).ios[i].name.clone())
             }
             _ => None,

@@ -21,6 +21,7 @@
 mod eos;
 mod ios;
 mod junos;
+mod kit;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
