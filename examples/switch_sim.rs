@@ -4,7 +4,7 @@
 //! cargo run --example switch_sim -- --vendor ios --listen 127.0.0.1:2222
 //! ```
 //!
-//! Options: `--vendor ios|junos`, `--listen ADDR`, `--user U`, `--password P`,
+//! Options: `--vendor ios|junos|eos`, `--listen ADDR`, `--user U`, `--password P`,
 //! `--enable-secret S` (IOS: start in user exec), `--interfaces N`, `--latency-ms MS`,
 //! `--seed N` (host key seed byte, default 7: a stable key across restarts), `--legacy`
 //! (offer only SHA-1 KEX / CBC / hmac-sha1).
@@ -15,7 +15,7 @@ use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: switch_sim [--vendor ios|junos] [--listen 127.0.0.1:2222] [--user U] [--password P] \
+        "usage: switch_sim [--vendor ios|junos|eos] [--listen 127.0.0.1:2222] [--user U] [--password P] \
          [--enable-secret S] [--interfaces N] [--latency-ms MS] [--seed N] [--legacy]"
     );
     std::process::exit(2)
@@ -40,6 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 vendor = match val().as_str() {
                     "ios" => Vendor::Ios,
                     "junos" => Vendor::Junos,
+                    "eos" => Vendor::Eos,
                     _ => usage(),
                 }
             }
@@ -72,6 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("login: {} / {}", c.username, c.password);
     println!("host key: {}", sim.host_key());
     println!("fingerprint: {}", sim.fingerprint());
+    if let Some(rsa) = sim.rsa_fingerprint() {
+        println!("rsa fingerprint: {rsa}");
+    }
     println!(
         "interfaces: {} .. {}",
         c.interfaces.first().map(|i| i.as_str()).unwrap_or_default(),

@@ -37,7 +37,8 @@ pub enum DeviceFault {
     RejectChangeAndUndo(InterfaceName),
 }
 
-/// The side door into the device under test. See the [module docs](self).
+/// The side door into the device under test, so the kit judges what the driver did on the
+/// device rather than what the driver reports (see [`switch_suite`](crate::testkit::switch_suite)).
 ///
 /// # Contract
 /// - [`config_lines`](Self::config_lines) reads the device's own configuration of one

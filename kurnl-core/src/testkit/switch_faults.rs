@@ -74,7 +74,7 @@ pub async fn operator_config_survives_apply_and_reset(f: &SwitchFixture) {
 }
 
 /// A driver that does not support rate limits or MAC binding (see
-/// [`KitFeatures`](super::switch_device::KitFeatures)) refuses a change that asks for them
+/// [`KitFeatures`](crate::testkit::switch_suite::KitFeatures)) refuses a change that asks for them
 /// with a permanent `Unsupported` error and leaves the port as it was; a driver that supports
 /// them reads them back.
 pub async fn unsupported_features_are_refused(f: &SwitchFixture) {
