@@ -267,6 +267,31 @@ async fn junos_display_set_match_pipes_over_ssh() {
         ],
         "{text}"
     );
+    // Without `| display set` the configuration comes in braces, relative to the path.
+    let text = cli
+        .run("show configuration interfaces ge-0/0/2")
+        .await
+        .expect("show")
+        .text();
+    let body: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.contains('@'))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "description CAPTIVE;",
+            "unit 0 {",
+            "    family ethernet-switching {",
+            "        interface-mode access;",
+            "        vlan {",
+            "            members v999;",
+            "        }",
+            "    }",
+            "}",
+        ],
+        "{text}"
+    );
     cli.close().await;
 }
 

@@ -175,6 +175,56 @@ fn split_pipes(args: &str) -> Vec<String> {
     parts.into_iter().map(|p| p.trim().to_owned()).collect()
 }
 
+/// Renders statements (as word lists) in Junos' brace format: the last word is a flag
+/// (`disable;`), or the last two a keyword and its value (`description CAPTIVE;`).
+fn hierarchy(statements: impl Iterator<Item = Vec<String>>) -> Vec<String> {
+    #[derive(Default)]
+    struct Node {
+        leaves: Vec<String>,
+        children: std::collections::BTreeMap<String, Node>,
+    }
+    fn render(node: &Node, indent: usize, out: &mut Vec<String>) {
+        let pad = " ".repeat(indent * 4);
+        for leaf in &node.leaves {
+            out.push(format!("{pad}{leaf};"));
+        }
+        for (name, child) in &node.children {
+            out.push(format!("{pad}{name} {{"));
+            render(child, indent + 1, out);
+            out.push(format!("{pad}}}"));
+        }
+    }
+    let mut root = Node::default();
+    for words in statements {
+        let leaf_len = match words.as_slice() {
+            [.., kw, _] if LEAVES.contains(&kw.as_str()) || kw == "members" => 2,
+            [] => continue,
+            _ => 1,
+        };
+        let (path, leaf) = words.split_at(words.len() - leaf_len);
+        let mut node = &mut root;
+        let mut words = path.iter();
+        while let Some(w) = words.next() {
+            // `unit 0 {`, `family ethernet-switching {`: keyword and name are one level.
+            let name = match words.clone().next() {
+                Some(n) if NAMED.contains(&w.as_str()) => {
+                    words.next();
+                    format!("{w} {n}")
+                }
+                _ => w.clone(),
+            };
+            node = node.children.entry(name).or_default();
+        }
+        node.leaves.push(leaf.join(" "));
+    }
+    let mut out = Vec::new();
+    render(&root, 0, &mut out);
+    out
+}
+
+/// Container keywords shown on one line with their name.
+const NAMED: &[&str] = &["unit", "family", "filter", "term", "policer", "interface"];
+
 /// Keywords whose single following token is a value that replaces the previous one.
 const LEAVES: &[&str] = &[
     "description",
@@ -364,11 +414,22 @@ impl JunosCli {
         let mut parts = split_pipes(args).into_iter();
         let path = parts.next().unwrap_or_default();
         let path = path.as_str();
-        let mut lines: Vec<String> = cfg
+        let parts: Vec<String> = parts.collect();
+        let selected = cfg
             .iter()
-            .filter(|s| path.is_empty() || *s == path || s.starts_with(&format!("{path} ")))
-            .map(|s| format!("set {s}"))
-            .collect();
+            .filter(|s| path.is_empty() || *s == path || s.starts_with(&format!("{path} ")));
+        // Without `| display set` Junos shows the hierarchy in braces, relative to the path.
+        let mut lines: Vec<String> = if parts.iter().any(|p| p == "display set") {
+            selected.map(|s| format!("set {s}")).collect()
+        } else {
+            let depth = path.split_whitespace().count();
+            hierarchy(selected.map(|s| {
+                s.split_whitespace()
+                    .skip(depth)
+                    .map(str::to_owned)
+                    .collect()
+            }))
+        };
         for pipe in parts {
             let (cmd, arg) = pipe.split_once(' ').unwrap_or((pipe.as_str(), ""));
             match cmd {
