@@ -1,5 +1,8 @@
 //! Cisco IOS emulation.
 //!
+//! The emulated platform is an IOS-XE Catalyst 9300 (MQC policing in both directions, so
+//! `service-policy output` is accepted; classic 2960/3750 images police ingress only).
+//!
 //! Command families and their sources:
 //! - Interface configuration: Catalyst 2960-X / 3750 command references, "switchport access
 //!   vlan", "switchport mode", "switchport nonegotiate", "description", "shutdown"; every
@@ -402,7 +405,7 @@ impl IosCli {
             }
             ["terminal", "width", n] if n.parse::<u32>().is_ok() => Some(String::new()),
             ["show", "version"] => Some(format!(
-                "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E9, RELEASE SOFTWARE (fc2)\n{} uptime is 1 week\n",
+                "Cisco IOS XE Software, Version 17.09.04a\nCisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.9.4a, RELEASE SOFTWARE (fc3)\n{} uptime is 1 week\n",
                 self.shared.config.hostname
             )),
             ["show", "running-config", "interface", name] => {
