@@ -390,3 +390,71 @@ mod tests {
         assert_eq!(replies[0].prompt, "sw1#");
     }
 }
+
+/// A value typed into a switch CLI as one line (an enable secret, a confirmation answer):
+/// no newline, carriage return or other control character, so it cannot end its line early
+/// and run a second command. `Debug` is redacted: the value may be a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CliText(String);
+
+impl CliText {
+    /// Checks `value`; `what` names the field in the error.
+    ///
+    /// # Errors
+    /// A permanent `Configuration` error naming `what` (never the value) when `value` holds a
+    /// control character or is longer than 256 bytes.
+    pub fn new(what: &str, value: &str) -> Result<Self, kurnl_core::ports::DriverError> {
+        use kurnl_core::ports::{DriverError, DriverErrorKind};
+        if let Some(at) = value.chars().position(char::is_control) {
+            return Err(DriverError::permanent(
+                DriverErrorKind::Configuration,
+                format!(
+                    "{what} contains a control character (newline, carriage return, ...) at position {at}; it would be typed into the switch CLI as more than one line"
+                ),
+            ));
+        }
+        if value.len() > 256 {
+            return Err(DriverError::permanent(
+                DriverErrorKind::Configuration,
+                format!("{what} is longer than 256 bytes"),
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The checked value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CliText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CliText(***)")
+    }
+}
+
+#[cfg(test)]
+mod cli_text_tests {
+    use super::CliText;
+
+    #[test]
+    fn control_characters_are_refused_and_named() {
+        for bad in ["a\nshow run", "a\rb", "a\u{1b}b", "\t"] {
+            let e = CliText::new("enable_secret", bad).expect_err(bad);
+            assert!(e.message.starts_with("enable_secret contains"), "{e}");
+            assert!(!e.message.contains("show run"), "{e}");
+        }
+        assert_eq!(
+            CliText::new("x", "s3cr et!")
+                .map(|t| t.as_str().to_owned())
+                .ok()
+                .as_deref(),
+            Some("s3cr et!")
+        );
+        assert_eq!(
+            format!("{:?}", CliText::new("x", "secret").ok()),
+            "Some(CliText(***))"
+        );
+    }
+}

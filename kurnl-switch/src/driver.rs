@@ -9,7 +9,7 @@ use kurnl_core::ports::{DriverError, DriverErrorKind};
 use kurnl_core::types::SwitchId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::cli::{CliSession, PromptPatterns, Reply};
+use crate::cli::{CliSession, CliText, PromptPatterns, Reply};
 use crate::credentials::{CredentialResolver, Credentials, resolve};
 use crate::transport::{KnownHosts, SshOptions, connect};
 
@@ -196,6 +196,10 @@ impl DriverCore {
         patterns: PromptPatterns,
     ) -> Result<Session, DriverError> {
         let credentials = resolve(&self.credentials, &switch.credentials_ref)?;
+        // Typed into the CLI: checked before anything reaches the switch.
+        if let Some(secret) = &credentials.enable_secret {
+            CliText::new("enable_secret", secret.expose())?;
+        }
         let permits = self.governor.acquire(switch).await?;
         let options = self.options_for(switch);
         let shell = connect(switch, &credentials, options, &self.known).await?;

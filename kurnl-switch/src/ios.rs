@@ -1,6 +1,6 @@
 //! Cisco IOS / IOS-XE Catalyst access ports.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
@@ -11,7 +11,7 @@ use kurnl_core::ports::{
 use kurnl_core::types::{InterfaceName, SwitchId};
 use regex::Regex;
 
-use crate::cli::{CliSession, PromptPatterns, Reply};
+use crate::cli::{CliSession, CliText, PromptPatterns, Reply};
 use crate::credentials::CredentialResolver;
 use crate::driver::{DriverCore, Session, first_rejected, rejected};
 use crate::template::{IosPort, IosTemplates};
@@ -72,6 +72,24 @@ impl IosErrors {
             .iter()
             .any(|l| self.error.is_match(l) && !self.info.is_match(l))
     }
+}
+
+/// The error of a change whose undo was rejected too: the port is partially changed.
+fn partially_applied(
+    interface: &InterfaceName,
+    cause: &DriverError,
+    undo: &DriverError,
+    stuck: &[String],
+) -> DriverError {
+    DriverError::permanent(
+        DriverErrorKind::PartiallyApplied,
+        format!(
+            "port {interface} is partially changed: {}; the undo failed too ({}); lines that stuck: {}",
+            cause.message,
+            undo.message,
+            stuck.join("; ")
+        ),
+    )
 }
 
 /// Configures Cisco IOS / IOS-XE access ports over SSH. See the crate docs for the sequence.
@@ -168,10 +186,12 @@ impl IosDriver {
                 .or_else(|| s.credentials.password.clone());
             static PASSWORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)password: ?$"));
             let password = &*PASSWORD;
-            let answer = secret
-                .as_ref()
-                .map(|s| s.expose().to_owned())
-                .unwrap_or_default();
+            let what = if s.credentials.enable_secret.is_some() {
+                "enable_secret"
+            } else {
+                "password (used as the enable secret)"
+            };
+            let answer = CliText::new(what, secret.as_ref().map_or("", |s| s.expose()))?;
             let reply = s
                 .cli
                 .run_confirm("enable", &[(password, answer.as_str())])
@@ -318,21 +338,89 @@ impl IosDriver {
         Ok(first_rejected(lines, &replies, |r| errors.is_error(r)))
     }
 
-    /// Restores `before` on an interface (config mode), best effort.
+    /// Restores `before` on an interface (config mode) after `cause` rejected a change.
+    ///
+    /// `Ok(Ok)`: the port is as before. `Ok(Err)`: the undo was rejected too; the error is
+    /// [`DriverErrorKind::PartiallyApplied`] and names the lines that stuck (read again).
     async fn restore(
         &self,
         cli: &mut CliSession,
         interface: &InterfaceName,
         before: &IosPort,
-    ) -> Result<(), DriverError> {
+        cause: &DriverError,
+    ) -> Result<Result<(), DriverError>, DriverError> {
         let now = self.read(cli, interface, true).await?;
         let undo = now.diff(before);
-        if !undo.is_empty() {
-            if let Err(e) = Self::run_lines(cli, interface, &undo).await? {
-                tracing::error!(interface = %interface, error = %e, "restoring the previous interface config failed");
-            }
+        if undo.is_empty() {
+            return Ok(Ok(()));
         }
-        Ok(())
+        let Err(undo_error) = Self::run_lines(cli, interface, &undo).await? else {
+            return Ok(Ok(()));
+        };
+        let after = self.read(cli, interface, true).await?;
+        let stuck = before.diff(&after);
+        if stuck.is_empty() {
+            return Ok(Ok(()));
+        }
+        tracing::error!(interface = %interface, error = %undo_error, "restoring the previous interface config failed; the port is partially changed");
+        Ok(Err(partially_applied(
+            interface,
+            cause,
+            &undo_error,
+            &stuck,
+        )))
+    }
+
+    /// Makes sure the policy-maps `desired` references exist (`known`: read once per batch),
+    /// defining missing ones from the plan's rates. `Ok(Err)`: a definition was rejected and
+    /// the port was not touched.
+    async fn ensure_policies(
+        &self,
+        cli: &mut CliSession,
+        known: &mut Option<HashSet<String>>,
+        desired: &PortConfig,
+        port: &IosPort,
+    ) -> Result<Result<(), DriverError>, DriverError> {
+        let Some(rate) = desired.rate else {
+            return Ok(Ok(()));
+        };
+        let wanted = [&port.policy_in, &port.policy_out];
+        if let Some(k) = known.as_ref()
+            && wanted
+                .iter()
+                .all(|w| w.as_ref().is_none_or(|n| k.contains(n)))
+        {
+            return Ok(Ok(()));
+        }
+        if known.is_none() {
+            let line = "do show running-config | include ^policy-map ";
+            let reply = cli.run(line).await?;
+            if IOS_ERRORS.is_error(&reply) {
+                return Ok(Err(rejected(line, &reply.lines)));
+            }
+            *known = Some(
+                reply
+                    .lines
+                    .iter()
+                    .filter_map(|l| l.trim().strip_prefix("policy-map "))
+                    .map(|n| n.trim().to_owned())
+                    .collect(),
+            );
+        }
+        let known = known.get_or_insert_with(HashSet::new);
+        for (name, lines) in self.templates.policy_definitions(&rate) {
+            if known.contains(&name) {
+                continue;
+            }
+            let replies = cli.run_batch(&lines).await?;
+            if let Err(e) = first_rejected(&lines, &replies, |r| IOS_ERRORS.is_error(r)) {
+                // Back to global configuration mode whatever mode the failure left.
+                let _ = cli.run("exit").await?;
+                return Ok(Err(e));
+            }
+            known.insert(name);
+        }
+        Ok(Ok(()))
     }
 
     async fn apply_in(
@@ -355,6 +443,7 @@ impl IosDriver {
         let mut current: HashMap<&InterfaceName, IosPort> = HashMap::new();
         let mut last: HashMap<&InterfaceName, (usize, IosPort)> = HashMap::new();
         let mut changed = false;
+        let mut policies: Option<HashSet<String>> = None;
         let mut distinct: Vec<&InterfaceName> = changes.iter().map(|c| &c.interface).collect();
         distinct.sort();
         distinct.dedup();
@@ -375,11 +464,20 @@ impl IosDriver {
                 },
             };
             original.entry(iface).or_insert_with(|| before.clone());
-            let desired = self.templates.desired(&change.desired);
+            let mut desired = self.templates.desired(&change.desired);
+            // The secure-MAC maximum is the operator's (1 is the default): never changed.
+            desired.ps_max = before.ps_max;
             let lines = before.diff(&desired);
             if lines.is_empty() {
                 current.insert(iface, before);
                 outcomes.push(Ok(()));
+                continue;
+            }
+            if let Err(e) = self
+                .ensure_policies(cli, &mut policies, &change.desired, &desired)
+                .await?
+            {
+                outcomes.push(Err(e));
                 continue;
             }
             match Self::run_lines(cli, iface, &lines).await? {
@@ -389,11 +487,16 @@ impl IosDriver {
                     last.insert(iface, (idx, desired));
                     outcomes.push(Ok(()));
                 }
-                Err(e) => {
-                    self.restore(cli, iface, &before).await?;
-                    current.insert(iface, before);
-                    outcomes.push(Err(e));
-                }
+                Err(e) => match self.restore(cli, iface, &before, &e).await? {
+                    Ok(()) => {
+                        current.insert(iface, before);
+                        outcomes.push(Err(e));
+                    }
+                    Err(partial) => {
+                        current.remove(iface);
+                        outcomes.push(Err(partial));
+                    }
+                },
             }
         }
         // Read back what changed; restore and fail the change on a mismatch.
@@ -411,20 +514,21 @@ impl IosDriver {
                 None => self.read(cli, iface, true).await?,
             };
             if after != *desired {
-                if let Some(orig) = original.get(iface) {
-                    self.restore(cli, iface, orig).await?;
-                }
-                mismatched.push((*idx, after));
+                let mismatch = DriverError::transient(
+                    DriverErrorKind::Protocol,
+                    format!(
+                        "read-back of {iface} does not match the desired state (device has {after:?}); restored"
+                    ),
+                );
+                let outcome = match original.get(iface) {
+                    Some(orig) => self.restore(cli, iface, orig, &mismatch).await?,
+                    None => Ok(()),
+                };
+                mismatched.push((*idx, outcome.err().unwrap_or(mismatch)));
             }
         }
-        for (idx, after) in mismatched {
-            outcomes[idx] = Err(DriverError::transient(
-                DriverErrorKind::Protocol,
-                format!(
-                    "read-back of {} does not match the desired state (device has {after:?}); restored",
-                    changes[idx].interface
-                ),
-            ));
+        for (idx, e) in mismatched {
+            outcomes[idx] = Err(e);
         }
         let reply = cli.run("end").await?;
         if !reply.prompt.ends_with('#') || reply.prompt.contains("(config") {

@@ -132,6 +132,33 @@ impl IosTemplates {
         }
     }
 
+    /// The global policy-maps a desired rate references, as `(name, definition lines)`:
+    /// `policy-map NAME` / `class class-default` / `police cir <bit/s> conform-action
+    /// transmit exceed-action drop` (Cisco IOS QoS Command Reference, "police"), for the
+    /// upload and the download tier. Deterministic names, so defining one twice is a no-op.
+    pub fn policy_definitions(&self, rate: &RateLimit) -> Vec<(String, Vec<String>)> {
+        [
+            (&self.policy_in, rate.up.get()),
+            (&self.policy_out, rate.down.get()),
+        ]
+        .into_iter()
+        .map(|(template, kbps)| {
+            let name = template.replace("{kbps}", &kbps.to_string());
+            let lines = vec![
+                format!("policy-map {name}"),
+                "class class-default".to_owned(),
+                format!(
+                    "police cir {} conform-action transmit exceed-action drop",
+                    u64::from(kbps) * 1000
+                ),
+                "exit".to_owned(),
+                "exit".to_owned(),
+            ];
+            (name, lines)
+        })
+        .collect()
+    }
+
     /// Reads a parsed interface back into a [`PortConfig`].
     ///
     /// # Errors
@@ -257,13 +284,24 @@ impl IosPort {
         if self.ps_max != to.ps_max {
             match to.ps_max {
                 Some(n) => out.push(format!("switchport port-security maximum {n}")),
-                None => out.push("no switchport port-security maximum".into()),
+                // Cisco reference: `no switchport port-security maximum <value>`.
+                None => {
+                    if let Some(old) = self.ps_max {
+                        out.push(format!("no switchport port-security maximum {old}"))
+                    }
+                }
             }
         }
         if self.ps_violation != to.ps_violation {
             match &to.ps_violation {
                 Some(v) => out.push(format!("switchport port-security violation {v}")),
-                None => out.push("no switchport port-security violation".into()),
+                // Cisco reference: `no switchport port-security violation {protect |
+                // restrict | shutdown}`, with the configured mode.
+                None => {
+                    if let Some(old) = &self.ps_violation {
+                        out.push(format!("no switchport port-security violation {old}"))
+                    }
+                }
             }
         }
         for m in to.ps_macs.iter().filter(|m| !self.ps_macs.contains(m)) {

@@ -29,6 +29,10 @@ pub enum DriverErrorKind {
     Unsupported,
     /// The switch is not in the inventory or has no driver.
     Configuration,
+    /// The device rejected a change and then rejected its undo too: the port is left
+    /// partially changed. The message names the lines that stuck. Never retryable (a retry
+    /// would start from an unknown state); an operator must look at the port first.
+    PartiallyApplied,
 }
 
 /// An error with a kind and whether retrying may help.
