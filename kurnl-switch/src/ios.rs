@@ -408,18 +408,30 @@ impl IosDriver {
             );
         }
         let known = known.get_or_insert_with(HashSet::new);
-        for (name, lines) in self.templates.policy_definitions(&rate) {
-            if known.contains(&name) {
-                continue;
-            }
-            let replies = cli.run_batch(&lines).await?;
-            if let Err(e) = first_rejected(&lines, &replies, |r| IOS_ERRORS.is_error(r)) {
-                // Back to global configuration mode whatever mode the failure left.
-                let _ = cli.run("exit").await?;
-                return Ok(Err(e));
-            }
-            known.insert(name);
+        // Every missing definition in one write (policy-map and class modes echo and prompt
+        // like any other line).
+        let (names, lines): (Vec<String>, Vec<Vec<String>>) = self
+            .templates
+            .policy_definitions(&rate)
+            .into_iter()
+            .filter(|(name, _)| !known.contains(name))
+            .unzip();
+        let lines: Vec<String> = lines.concat();
+        if lines.is_empty() {
+            return Ok(Ok(()));
         }
+        let replies = cli.run_batch(&lines).await?;
+        if let Err(e) = first_rejected(&lines, &replies, |r| IOS_ERRORS.is_error(r)) {
+            // Back to global configuration mode, whatever mode the rejection left.
+            for _ in 0..3 {
+                if !cli.last_prompt.contains("(config-") {
+                    break;
+                }
+                cli.run("exit").await?;
+            }
+            return Ok(Err(e));
+        }
+        known.extend(names);
         Ok(Ok(()))
     }
 

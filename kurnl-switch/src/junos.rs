@@ -27,7 +27,7 @@ fn re(s: &str) -> Regex {
 const PER_PORT_MATCH_MAX: usize = 16;
 
 /// `match` expression selecting every statement the driver manages.
-const BATCH_MATCH: &str = "^set (interfaces|vlans|switch-options|class-of-service) ";
+const BATCH_MATCH: &str = "^set (interfaces|vlans|switch-options|class-of-service|firewall family ethernet-switching filter) ";
 
 /// Junos prompts: `user@host> ` (operational) and `user@host# ` (configuration, preceded by an
 /// `[edit ...]` line); `{master:0}` lines come before the prompt on virtual chassis.
@@ -251,6 +251,8 @@ impl JunosDriver {
                 .as_ref()
                 .map(|snap| JunosPort::parse("", snap).vlans);
             let mut state: HashMap<&InterfaceName, JunosPort> = HashMap::new();
+            // Filters defined in this candidate (a rollback drops them; replay redefines).
+            let mut defined: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
             for (idx, change) in changes.iter().enumerate() {
                 let iface = &change.interface;
                 let before = match (state.get(iface), &snapshot) {
@@ -262,14 +264,25 @@ impl JunosDriver {
                     }
                     (None, None) => Self::read(cli, iface, true).await?,
                 };
-                let desired = self.templates.desired(&change.desired, &before.vlans);
-                let lines = before.diff(iface.as_str(), &desired);
+                let mut desired = self.templates.desired(&change.desired, &before.vlans);
+                desired.filters = before.filters.clone();
+                desired.filters.extend(defined.iter().cloned());
+                let mut lines = before.diff(iface.as_str(), &desired);
+                // A referenced filter that does not exist yet is defined first.
+                if desired.filter_input != before.filter_input
+                    && let Some((name, defs)) = self.templates.filter_definitions(&change.desired)
+                    && !desired.filters.contains(&name)
+                {
+                    lines.splice(0..0, defs);
+                    desired.filters.insert(name);
+                }
                 if lines.is_empty() {
                     outcomes.push(Ok(()));
                     continue;
                 }
                 match Self::run_lines(cli, &lines).await? {
                     Ok(()) => {
+                        defined.extend(desired.filters.iter().cloned());
                         if snapshot.is_some() {
                             vlans = Some(desired.vlans.clone());
                             state.insert(iface, desired);

@@ -38,14 +38,17 @@ pub mod credentials;
 mod driver;
 pub mod ios;
 pub mod junos;
+mod names;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod template;
 pub mod transport;
 
+pub use cli::CliText;
 pub use credentials::{CredentialResolver, CredentialStore, Credentials};
 pub use driver::DEFAULT_GLOBAL_SESSIONS;
 pub use ios::IosDriver;
 pub use junos::JunosDriver;
+pub use names::{DriverName, UnknownDriverName};
 pub use template::{IosTemplates, JunosTemplates};
 pub use transport::{KnownHosts, SshOptions, fingerprint, legacy_preferred};

@@ -5,7 +5,7 @@
 //! template that [`IosTemplates::validate`] / [`JunosTemplates::validate`] restricted to one
 //! token of `[A-Za-z0-9_.-]` plus the `{kbps}` placeholder.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use kurnl_core::model::PortConfig;
 use kurnl_core::ports::{DriverError, DriverErrorKind};
@@ -418,7 +418,30 @@ impl JunosTemplates {
                 .map(|m| (vlan_name.clone(), m.to_string()))
                 .collect(),
             vlans: all,
+            filters: BTreeSet::new(),
         }
+    }
+
+    /// The statements that define the ingress filter a desired rate references: a policer
+    /// of the same name (`if-exceeding bandwidth-limit <kbps>k burst-size-limit <bytes>`,
+    /// `then discard`; Junos "policer (Firewall)", both limits mandatory) and an
+    /// ethernet-switching filter whose one term polices with it. `None` without a rate.
+    /// Deterministic names: setting them again changes nothing.
+    pub fn filter_definitions(&self, desired: &PortConfig) -> Option<(String, Vec<String>)> {
+        let rate = desired.rate?;
+        let kbps = rate.up.get();
+        let name = self.filter_input.replace("{kbps}", &kbps.to_string());
+        // Burst: 10 ms at the rate, at least 15000 bytes (10 full-size frames).
+        let burst = (u64::from(kbps) * 1000 / 8 / 100).max(15_000);
+        let lines = vec![
+            format!("set firewall policer {name} if-exceeding bandwidth-limit {kbps}k"),
+            format!("set firewall policer {name} if-exceeding burst-size-limit {burst}"),
+            format!("set firewall policer {name} then discard"),
+            format!(
+                "set firewall family ethernet-switching filter {name} term {name} then policer {name}"
+            ),
+        ];
+        Some((name, lines))
     }
 
     /// Reads a parsed port back into a [`PortConfig`].
@@ -487,6 +510,9 @@ pub struct JunosPort {
     pub static_macs: Vec<(String, String)>,
     /// All VLANs (name -> id), from `vlans V vlan-id N`.
     pub vlans: HashMap<String, u16>,
+    /// Defined ethernet-switching firewall filters (`firewall family ethernet-switching
+    /// filter F ...`), so a referenced filter is created only when missing.
+    pub filters: BTreeSet<String>,
 }
 
 fn parse_shaping(v: &str) -> Option<u32> {
@@ -516,7 +542,7 @@ impl JunosPort {
             expr.push_str(interface);
             expr.push_str("[ .]|");
         }
-        expr.push_str("vlan-id");
+        expr.push_str("vlan-id|^set firewall family ethernet-switching filter ");
         expr
     }
 
@@ -527,7 +553,10 @@ impl JunosPort {
         for line in lines {
             // Most lines of a whole-configuration snapshot are other interfaces': skip them
             // before splitting (a batch parses the snapshot once per port).
-            if !line.contains(interface) && !line.contains("vlan-id") {
+            if !line.contains(interface)
+                && !line.contains("vlan-id")
+                && !line.starts_with("set firewall ")
+            {
                 continue;
             }
             let w: Vec<&str> = line.split_whitespace().collect();
@@ -535,6 +564,9 @@ impl JunosPort {
                 continue;
             };
             match w {
+                ["firewall", "family", "ethernet-switching", "filter", f, ..] => {
+                    p.filters.insert((*f).to_owned());
+                }
                 ["vlans", name, "vlan-id", id] => {
                     if let Ok(id) = id.parse() {
                         p.vlans.insert((*name).to_owned(), id);
@@ -650,14 +682,20 @@ impl JunosPort {
                 Some(k) => out.push(format!(
                     "set class-of-service interfaces {i} shaping-rate {k}k"
                 )),
-                None => out.push(format!("delete class-of-service interfaces {i}")),
+                // Only kurnl's statement: an operator's scheduler-map on the port stays.
+                None => out.push(format!(
+                    "delete class-of-service interfaces {i} shaping-rate"
+                )),
             }
         }
         if (self.mac_limit.is_some() || self.packet_action.is_some())
             && to.mac_limit.is_none()
             && to.packet_action.is_none()
         {
-            out.push(format!("delete switch-options interface {i}.0"));
+            // Only kurnl's statements: `persistent-learning` and the like stay.
+            out.push(format!(
+                "delete switch-options interface {i}.0 interface-mac-limit"
+            ));
         } else {
             if self.mac_limit != to.mac_limit
                 && let Some(n) = to.mac_limit

@@ -9,7 +9,7 @@ use kurnl_core::model::Switch;
 use kurnl_core::ports::{DriverError, DriverErrorKind};
 use kurnl_core::types::SwitchId;
 use russh::client::{self, KeyboardInteractiveAuthResponse};
-use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::keys::{Algorithm, HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use russh::{Preferred, cipher, kex, mac};
 
 use crate::credentials::Credentials;
@@ -124,8 +124,47 @@ fn pin_matches(pin: &str, key: &PublicKey) -> Result<bool, String> {
     Ok(pinned.key_data() == key.key_data())
 }
 
+/// A host key family, to ask the server for the pinned key's algorithm first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyFamily {
+    Rsa,
+    Ecdsa,
+    Ed25519,
+    Other,
+}
+
+fn family(a: &Algorithm) -> KeyFamily {
+    match a {
+        Algorithm::Rsa { .. } => KeyFamily::Rsa,
+        Algorithm::Ecdsa { .. } => KeyFamily::Ecdsa,
+        Algorithm::Ed25519 => KeyFamily::Ed25519,
+        _ => KeyFamily::Other,
+    }
+}
+
+/// `base` with the algorithms of `first` moved to the front (order otherwise kept), as
+/// OpenSSH orders `HostKeyAlgorithms` by the key types known_hosts holds for the host.
+fn prefer(base: &[Algorithm], first: KeyFamily) -> Vec<Algorithm> {
+    let (mut front, back): (Vec<Algorithm>, Vec<Algorithm>) =
+        base.iter().cloned().partition(|a| family(a) == first);
+    front.extend(back);
+    front
+}
+
+/// The family of a pinned OpenSSH key line; `None` for a `SHA256:` fingerprint.
+fn pinned_family(pin: &str) -> Option<KeyFamily> {
+    if pin.starts_with("SHA256:") {
+        return None;
+    }
+    PublicKey::from_openssh(pin.trim())
+        .ok()
+        .map(|k| family(&k.algorithm()))
+}
+
 pub(crate) struct ClientHandler {
     switch: SwitchId,
+    /// The family of the key the server presented.
+    presented: Arc<Mutex<Option<KeyFamily>>>,
     pin: Option<String>,
     tofu: bool,
     known: KnownHosts,
@@ -140,6 +179,9 @@ impl client::Handler for ClientHandler {
         server_public_key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
         let key = server_public_key.public_key();
+        if let Ok(mut slot) = self.presented.lock() {
+            *slot = Some(family(&key.algorithm()));
+        }
         let presented = fingerprint(&key);
         let pin = self.pin.clone().or_else(|| self.known.get(self.switch));
         let verdict = match pin {
@@ -194,9 +236,12 @@ impl SshShell {
 
 fn map_russh(e: russh::Error, what: &str) -> DriverError {
     match e {
-        russh::Error::NoCommonAlgo { .. } => {
-            DriverError::permanent(DriverErrorKind::Negotiation, format!("{what}: {e}"))
-        }
+        russh::Error::NoCommonAlgo { .. } => DriverError::permanent(
+            DriverErrorKind::Negotiation,
+            format!(
+                "{what}: {e}; an old switch may need the legacy algorithm profile (SshOptions::legacy_algorithms, set per switch with with_switch_options)"
+            ),
+        ),
         russh::Error::IO(ref io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             DriverError::transient(DriverErrorKind::Connect, format!("{what}: {e}"))
         }
@@ -207,6 +252,72 @@ fn map_russh(e: russh::Error, what: &str) -> DriverError {
             DriverError::transient(DriverErrorKind::Connect, format!("{what}: {e}"))
         }
         _ => DriverError::transient(DriverErrorKind::Protocol, format!("{what}: {e}")),
+    }
+}
+
+/// TCP connect, key exchange and host key check with `preferred`; on an error, the family
+/// of the key the server presented (if it got that far).
+async fn handshake(
+    switch: &Switch,
+    options: &SshOptions,
+    known: &KnownHosts,
+    pin: Option<String>,
+    preferred: Preferred,
+) -> Result<client::Handle<ClientHandler>, (DriverError, Option<KeyFamily>)> {
+    let config = client::Config {
+        inactivity_timeout: Some(options.idle_timeout),
+        keepalive_interval: options.keepalive_interval,
+        preferred,
+        nodelay: true,
+        ..Default::default()
+    };
+    let verdict = Arc::new(Mutex::new(None));
+    let presented = Arc::new(Mutex::new(None));
+    let handler = ClientHandler {
+        switch: switch.id,
+        presented: presented.clone(),
+        pin,
+        tofu: options.trust_on_first_use,
+        known: known.clone(),
+        verdict: verdict.clone(),
+    };
+    let addr = (switch.address.clone(), switch.ssh_port);
+    let connected = tokio::time::timeout(
+        options.connect_timeout,
+        client::connect(Arc::new(config), addr, handler),
+    )
+    .await;
+    let family = || presented.lock().ok().and_then(|p| *p);
+    match connected {
+        Err(_) => Err((
+            DriverError::transient(
+                DriverErrorKind::Timeout,
+                format!(
+                    "connect to {}:{} timed out",
+                    switch.address, switch.ssh_port
+                ),
+            ),
+            family(),
+        )),
+        Ok(Ok(h)) => Ok(h),
+        Ok(Err(e)) => {
+            if let Some(v) = verdict.lock().ok().and_then(|mut v| v.take()) {
+                return Err((
+                    DriverError::permanent(
+                        DriverErrorKind::HostKey,
+                        format!("switch {}: {v}", switch.name),
+                    ),
+                    family(),
+                ));
+            }
+            Err((
+                map_russh(
+                    e,
+                    &format!("connect to {}:{}", switch.address, switch.ssh_port),
+                ),
+                family(),
+            ))
+        }
     }
 }
 
@@ -221,53 +332,54 @@ pub async fn connect(
     options: &SshOptions,
     known: &KnownHosts,
 ) -> Result<SshShell, DriverError> {
-    let config = client::Config {
-        inactivity_timeout: Some(options.idle_timeout),
-        keepalive_interval: options.keepalive_interval,
-        preferred: if options.legacy_algorithms {
-            legacy_preferred()
-        } else {
-            Preferred::default()
-        },
-        nodelay: true,
-        ..Default::default()
+    let base = if options.legacy_algorithms {
+        legacy_preferred()
+    } else {
+        Preferred::default()
     };
-    let verdict = Arc::new(Mutex::new(None));
-    let handler = ClientHandler {
-        switch: switch.id,
-        pin: switch.host_key.clone().filter(|k| !k.trim().is_empty()),
-        tofu: options.trust_on_first_use,
-        known: known.clone(),
-        verdict: verdict.clone(),
+    let pin = switch.host_key.clone().filter(|k| !k.trim().is_empty());
+    // A pinned key line says its algorithm: ask for it first. A pinned fingerprint does not:
+    // when the presented key does not match, ask again for each other family first (a
+    // switch with RSA and ed25519 keys presents the one asked for).
+    let mut order: Vec<Option<KeyFamily>> = match pin.as_deref().and_then(pinned_family) {
+        Some(f) => vec![Some(f)],
+        None if pin.is_some() => vec![
+            None,
+            Some(KeyFamily::Rsa),
+            Some(KeyFamily::Ecdsa),
+            Some(KeyFamily::Ed25519),
+        ],
+        None => vec![None],
     };
-    let addr = (switch.address.clone(), switch.ssh_port);
-    let connected = tokio::time::timeout(
-        options.connect_timeout,
-        client::connect(Arc::new(config), addr, handler),
-    )
-    .await;
-    let mut handle = match connected {
-        Err(_) => {
-            return Err(DriverError::transient(
-                DriverErrorKind::Timeout,
-                format!(
-                    "connect to {}:{} timed out",
-                    switch.address, switch.ssh_port
-                ),
+    order.reverse();
+    let mut seen: Vec<KeyFamily> = Vec::new();
+    let mut handle = loop {
+        let Some(first) = order.pop() else {
+            return Err(DriverError::permanent(
+                DriverErrorKind::HostKey,
+                format!("switch {}: no host key matches the pin", switch.name),
             ));
+        };
+        if first.is_some_and(|f| seen.contains(&f)) {
+            continue;
         }
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => {
-            if let Some(v) = verdict.lock().ok().and_then(|mut v| v.take()) {
-                return Err(DriverError::permanent(
-                    DriverErrorKind::HostKey,
-                    format!("switch {}: {v}", switch.name),
-                ));
+        let mut preferred = base.clone();
+        if let Some(f) = first {
+            preferred.key = Cow::Owned(prefer(&base.key, f));
+        }
+        match handshake(switch, options, known, pin.clone(), preferred).await {
+            Ok(h) => break h,
+            Err((e, presented)) => {
+                let more = e.kind == DriverErrorKind::HostKey
+                    && e.message.contains("host key changed")
+                    && presented.is_some_and(|p| !seen.contains(&p));
+                if let Some(p) = presented {
+                    seen.push(p);
+                }
+                if !more || order.is_empty() {
+                    return Err(e);
+                }
             }
-            return Err(map_russh(
-                e,
-                &format!("connect to {}:{}", switch.address, switch.ssh_port),
-            ));
         }
     };
     match tokio::time::timeout(options.auth_timeout, authenticate(&mut handle, credentials)).await {

@@ -26,9 +26,17 @@ fn shapes() -> Vec<Regex> {
         r"^switchport access vlan \d{1,4}$".into(),
         r"^no switchport access vlan$".into(),
         r"^(no )?switchport port-security$".into(),
-        r"^no switchport port-security maximum$".into(),
+        r"^no switchport port-security maximum \d+$".into(),
         r"^switchport port-security violation (restrict|protect|shutdown)$".into(),
-        r"^no switchport port-security violation$".into(),
+        r"^no switchport port-security violation (restrict|protect|shutdown)$".into(),
+        format!(r"^policy-map {tok}$"),
+        r"^class class-default$".into(),
+        r"^police cir \d{1,12} conform-action transmit exceed-action drop$".into(),
+        r"^exit$".into(),
+        format!(r"^set firewall policer {tok} if-exceeding bandwidth-limit \d{{1,9}}k$"),
+        format!(r"^set firewall policer {tok} if-exceeding burst-size-limit \d{{1,12}}$"),
+        format!(r"^set firewall policer {tok} then discard$"),
+        format!(r"^set firewall family ethernet-switching filter {tok} term {tok} then policer {tok}$"),
         format!(r"^(no )?switchport port-security mac-address {mac_c}$"),
         format!(r"^(no )?service-policy (input|output) {tok}$"),
         r"^(no )?shutdown$".into(),
@@ -40,15 +48,15 @@ fn shapes() -> Vec<Regex> {
         format!(r"^set {esw} vlan members {tok}$"),
         format!(r"^(set|delete) {esw} filter input( {tok})?$"),
         format!(r"^set class-of-service interfaces {ifc} shaping-rate \d{{1,9}}k$"),
-        format!(r"^delete class-of-service interfaces {ifc}$"),
-        format!(r"^delete switch-options interface {ifc}\.0$"),
+        format!(r"^delete class-of-service interfaces {ifc} shaping-rate$"),
+        format!(r"^delete switch-options interface {ifc}\.0 interface-mac-limit$"),
         format!(r"^set switch-options interface {ifc}\.0 interface-mac-limit \d+$"),
         format!(
             r"^set switch-options interface {ifc}\.0 interface-mac-limit packet-action [a-z\-]+$"
         ),
         format!(r"^(set|delete) vlans {tok} switch-options interface {ifc}\.0 static-mac {mac_j}$"),
         format!(r"^(set|delete) interfaces {ifc} disable$"),
-        format!(r#"^show( configuration)? \| display set \| match "({ifc}\[ \.\]\|)+vlan-id"$"#),
+        format!(r#"^show( configuration)? \| display set \| match "({ifc}\[ \.\]\|)+vlan-id\|\^set firewall family ethernet-switching filter "$"#),
     ]
     .iter()
     .map(|s| Regex::new(s).expect("shape"))
@@ -77,7 +85,15 @@ fn lines_for(iface: &InterfaceName, cfg: &PortConfig) -> Vec<String> {
     let ios = IosTemplates::default();
     out.extend(IosPort::default().diff(&ios.desired(cfg)));
     out.extend(ios.desired(cfg).diff(&IosPort::default()));
+    if let Some(rate) = &cfg.rate {
+        for (_, lines) in ios.policy_definitions(rate) {
+            out.extend(lines);
+        }
+    }
     let junos = JunosTemplates::default();
+    if let Some((_, lines)) = junos.filter_definitions(cfg) {
+        out.extend(lines);
+    }
     let d = junos.desired(cfg, &HashMap::new());
     out.extend(JunosPort::default().diff(iface.as_str(), &d));
     out.extend(d.diff(iface.as_str(), &JunosPort::default()));
@@ -113,7 +129,7 @@ proptest! {
         };
         let cfg = PortConfig { vlan, rate, mac, enabled, description: description.clone() };
         let lines = lines_for(&iface, &cfg);
-        prop_assert!(lines.len() <= 40);
+        prop_assert!(lines.len() <= 60);
         for line in &lines {
             prop_assert!(!line.chars().any(|c| c.is_control()), "control character in {line:?}");
             prop_assert!(shapes.iter().any(|s| s.is_match(line)), "unexpected line shape {line:?}");

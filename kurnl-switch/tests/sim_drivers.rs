@@ -200,8 +200,9 @@ async fn a_ports_configuration_lines_take_one_round_trip() {
     let sim_ios = sim(Vendor::Ios, |_| {}).await;
     let ios = IosDriver::new(Arc::new(sim_ios.credentials())).with_options(options());
     let (lines, trips) = lines_and_trips!(ios, sim_ios, "ios");
-    // configure terminal, read, interface, the port's lines, read back, end, write memory.
-    assert_eq!(trips, 7, "IOS: {lines} lines in {trips} round trips");
+    // configure terminal, read, read the policy-maps, define the tier's two policy-maps (a
+    // fresh switch has none), interface, the port's lines, read back, end, write memory.
+    assert_eq!(trips, 9, "IOS: {lines} lines in {trips} round trips");
     assert!(
         lines >= trips + 5,
         "IOS: {lines} lines in {trips} round trips"

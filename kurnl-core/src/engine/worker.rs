@@ -350,7 +350,15 @@ impl ProvisioningEngine {
                 })],
             },
             Err(e) => {
-                let retry_in = if e.retryable {
+                // A partially applied change is never retried as if nothing happened: the
+                // job fails with a last_error that starts "PartiallyApplied: port ... is
+                // partially changed" and names the lines that stuck, so an operator looks at
+                // the port before anyone re-queues it.
+                let partial = e.kind == DriverErrorKind::PartiallyApplied;
+                if partial {
+                    tracing::error!(job = %job.id, error = %e, "port job left the port partially changed");
+                }
+                let retry_in = if e.retryable && !partial {
                     self.config.backoff.delay(job.attempts)
                 } else {
                     None
