@@ -10,7 +10,9 @@
 //! connection each. Every change toggles ports between two plans (A: VLAN 100, 50/100 Mb/s;
 //! B: VLAN 101, 10/20 Mb/s; both with a MAC binding), and the Python clients send the same
 //! lines the drivers send for that change. `cmds/port` counts lines the simulator received per
-//! port in scenario c (round trips with per-command latency).
+//! port in scenario c (round trips with per-command latency); for kurnl also per port for a
+//! re-apply of the same state (no configuration line is sent) and for a plan change (VLAN and
+//! rate lines only), 50 ports in one session.
 //!
 //! Environment: `KURNL_BENCH_PORTS` (default 50), `KURNL_BENCH_LATENCIES_MS` (default `0,20`),
 //! `KURNL_BENCH_VENDORS` (`ios`, `junos`, default both), `KURNL_BENCH_PYTHON=0` to skip the
@@ -51,6 +53,27 @@ fn plan(k: usize, b: bool) -> Result<PortConfig, BoxError> {
     })
 }
 
+/// Tier A or B with a description that does not change with the tier: a plan change.
+fn tier(k: usize, b: bool) -> Result<PortConfig, BoxError> {
+    Ok(PortConfig {
+        description: PortDescription::parse(&format!("SUB-{k}"))?,
+        ..plan(k, b)?
+    })
+}
+
+fn tier_changes(sim: &SwitchSim, ports: usize, b: bool) -> Result<Vec<PortChange>, BoxError> {
+    let ifaces = sim.interfaces();
+    (0..ports)
+        .map(|k| {
+            Ok(PortChange {
+                job_id: JobId::new_random(),
+                interface: ifaces[k].clone(),
+                desired: tier(k, b)?,
+            })
+        })
+        .collect()
+}
+
 fn changes(sim: &SwitchSim, ports: usize, b: bool) -> Result<Vec<PortChange>, BoxError> {
     let ifaces = sim.interfaces();
     (0..ports)
@@ -87,6 +110,9 @@ struct Row {
     latency_ms: u64,
     secs: [f64; 4],
     cmds_per_port: f64,
+    /// kurnl only: commands per port re-applying the same state, and for a plan change
+    /// (VLAN and rates only), 50 ports in one session.
+    reapply_and_plan_change: Option<(f64, f64)>,
 }
 
 async fn reset(
@@ -100,6 +126,19 @@ async fn reset(
         return Err(format!("reset failed: {e}").into());
     }
     Ok(())
+}
+
+/// Applies `$changes` on the open session `$s`; the commands per port the simulator received.
+macro_rules! per_port {
+    ($s:expr, $sim:expr, $ports:expr, $changes:expr) => {{
+        let c = $changes;
+        let before = $sim.commands_received();
+        let r = $s.apply(&c).await;
+        if let Some(e) = r.iter().find_map(|r| r.outcome.clone().err()) {
+            return Err(format!("re-apply / plan change failed: {e}").into());
+        }
+        ($sim.commands_received() - before) as f64 / $ports as f64
+    }};
 }
 
 macro_rules! ours {
@@ -144,6 +183,11 @@ macro_rules! ours {
         }
         let cmds = (sim.commands_received() - before) as f64 / (reps * ports) as f64;
         secs[2] = median(runs);
+        // Commands per port: the same state again, then a plan change (description kept).
+        let _ = per_port!(s, sim, ports, tier_changes(sim, ports, false)?);
+        let reapply = per_port!(s, sim, ports, tier_changes(sim, ports, false)?);
+        let plan_change = per_port!(s, sim, ports, tier_changes(sim, ports, true)?);
+        let _ = per_port!(s, sim, ports, changes(sim, ports, reps % 2 != 0)?);
         s.close().await;
         // d
         let t = Instant::now();
@@ -154,7 +198,7 @@ macro_rules! ours {
             }
         }
         secs[3] = t.elapsed().as_secs_f64();
-        (secs, cmds)
+        (secs, cmds, (reapply, plan_change))
     }};
 }
 
@@ -250,7 +294,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
                 Vendor::Eos => unreachable!("the scenarios bench runs IOS and Junos only"),
             };
             reset(&dynamic, &switch, &sim, ports).await?;
-            let (secs, cmds) = match vendor {
+            let (secs, cmds, counts) = match vendor {
                 // No session reuse: scenario d is about a new connection per port.
                 Vendor::Ios => ours!(
                     IosDriver::new(creds.clone()).with_options(no_reuse()),
@@ -275,6 +319,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
                 latency_ms: lat,
                 secs,
                 cmds_per_port: cmds,
+                reapply_and_plan_change: Some(counts),
             });
             for tool in &tools {
                 let mut secs = [0f64; 4];
@@ -298,6 +343,7 @@ async fn run(sim_rt: tokio::runtime::Handle) -> Result<Vec<Row>, BoxError> {
                     latency_ms: lat,
                     secs,
                     cmds_per_port: cmds,
+                    reapply_and_plan_change: None,
                 });
             }
         }
@@ -317,9 +363,9 @@ fn main() -> Result<(), BoxError> {
     let rows = rt.block_on(run(sim_rt.handle().clone()))?;
     println!();
     println!(
-        "| client | vendor | latency | a | b | c (50 ports, 1 session) | d (50 sessions) | cmds/port (c) | c: best python / kurnl | d: best python / kurnl |"
+        "| client | vendor | latency | a | b | c (50 ports, 1 session) | d (50 sessions) | cmds/port (c) | cmds/port re-apply | cmds/port plan change | c: best python / kurnl | d: best python / kurnl |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let best = |i: usize| {
             rows.iter()
@@ -337,7 +383,7 @@ fn main() -> Result<(), BoxError> {
             }
         };
         println!(
-            "| {} | {:?} | {} ms | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.1} | {} | {} |",
+            "| {} | {:?} | {} ms | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.1} | {} | {} | {} | {} |",
             r.client,
             r.vendor,
             r.latency_ms,
@@ -346,6 +392,10 @@ fn main() -> Result<(), BoxError> {
             r.secs[2],
             r.secs[3],
             r.cmds_per_port,
+            r.reapply_and_plan_change
+                .map_or(String::new(), |(a, _)| format!("{a:.1}")),
+            r.reapply_and_plan_change
+                .map_or(String::new(), |(_, b)| format!("{b:.1}")),
             ratio(2),
             ratio(3)
         );
