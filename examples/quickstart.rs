@@ -15,24 +15,19 @@ use std::time::Duration as StdDuration;
 
 use anyhow::{Context, ensure};
 use chrono::{Duration, Utc};
-use kurnl::engine::{DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine};
+use kurnl::Kurnl;
 use kurnl::model::{Location, Plan, PlanVersion, Port, PortConfig, PortRef, WebhookEndpoint};
-use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
-use kurnl::service::{ChangePlanRequest, NewProvider, ProvisionRequest, Service};
-use kurnl::store::SqliteStore;
+use kurnl::service::{ChangePlanRequest, NewProvider, ProvisionRequest};
 use kurnl::switch::IosDriver;
 use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
 use kurnl::types::{
     InterfaceName, Kbps, LocationHash, PlanId, PlanVersionId, PortDescription, RateLimit, Secret,
     VlanId,
 };
-use kurnl::webhook::HttpEventSink;
 use receiver::Receiver;
 
-/// Everything the steps need to run the background work and check the outcome.
+/// Everything the steps need to check the outcome of the background work.
 struct Demo {
-    engine: ProvisioningEngine,
-    dispatcher: OutboxDispatcher,
     receiver: Receiver,
     sim: SwitchSim,
     interface: InterfaceName,
@@ -40,16 +35,15 @@ struct Demo {
 }
 
 impl Demo {
-    /// Runs due port jobs and deliveries, waits for `new_webhooks` more verified webhooks, then
-    /// prints the switch's interface and the new webhooks and checks the port state.
+    /// Waits for `new_webhooks` more verified webhooks (the engine and the dispatcher run in
+    /// the background), then prints the switch's interface and the new webhooks and checks
+    /// the port state (a job's `provisioning.*` event is emitted after the switch applied it).
     async fn step(
         &mut self,
         title: &str,
         new_webhooks: usize,
         expected: PortConfig,
     ) -> anyhow::Result<()> {
-        self.engine.drain().await?;
-        while self.dispatcher.run_once().await? > 0 {}
         let seen = self.webhooks_expected;
         self.webhooks_expected += new_webhooks;
         let got = self
@@ -121,9 +115,15 @@ fn version(
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("kurnl.db");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).await?);
-    let service = Service::new(Arc::clone(&store));
     let sim = SwitchSim::start(SimConfig::new(Vendor::Ios).with_interface_count(24)).await?;
+    // kurnl wired up: the SQLite store, the service, the engine (driving the switch over SSH)
+    // and the webhook dispatcher (signed HTTP POSTs), with the default clock, ids and policy.
+    let mut kurnl = Kurnl::builder()
+        .sqlite(&db)
+        .driver("ios", Arc::new(IosDriver::new(Arc::new(sim.credentials()))))
+        .build()
+        .await?;
+    let service = kurnl.service().clone();
     println!("database  {}", db.display());
     println!(
         "switch    simulated IOS at {} (host key {})",
@@ -186,23 +186,8 @@ async fn main() -> anyhow::Result<()> {
     service.put_plan_version(fast.clone()).await?;
 
     // --- The background machinery: port jobs over SSH, signed webhooks over HTTP. ---
-    let engine = ProvisioningEngine::new(
-        Arc::clone(&store),
-        DriverRegistry::new().with("ios", Arc::new(IosDriver::new(Arc::new(sim.credentials())))),
-        Arc::new(SystemClock),
-        Arc::new(TimeOrderedIds),
-        EngineConfig::default(),
-    );
-    let sink = Arc::new(HttpEventSink::new()?);
-    let dispatcher = OutboxDispatcher::new(
-        Arc::clone(&store),
-        sink,
-        Arc::new(SystemClock),
-        DeliveryPolicy::kurnl_default(),
-    );
+    kurnl.spawn().await?;
     let mut demo = Demo {
-        engine,
-        dispatcher,
         receiver,
         sim,
         interface,
@@ -293,6 +278,11 @@ async fn main() -> anyhow::Result<()> {
         "provisioning.completed",
     ];
     ensure!(names == expected, "unexpected webhooks: {names:?}");
+    let report = kurnl.shutdown().await?;
+    ensure!(
+        report.finished_in_time && report.queued == kurnl::ports::QueuedWork::default(),
+        "work left after the last step: {report:?}"
+    );
     println!(
         "\nquickstart finished: {} signed webhooks verified, every port state checked on the switch",
         names.len()

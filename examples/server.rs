@@ -1,8 +1,10 @@
-//! kurnl's documented REST API on 127.0.0.1:8080, over a SQLite file, with the demo network of
+//! kurnl's documented REST API on 127.0.0.1:8080, over a SQLite file (or PostgreSQL with
+//! `--postgres URL`, feature `postgres`), with the demo network of
 //! `examples/demo-network.toml` (switches with `address = "sim"` are simulated in-process over
 //! real SSH). Prints the demo credentials and a `curl` to try; Ctrl-C stops it gracefully: the
 //! HTTP server drains, the port jobs and deliveries in flight finish, queued work stays in the
-//! database for the next start.
+//! database for the next start. Starting again on the same database loads the inventory again
+//! (an upsert: changed entries update, nothing is duplicated) and resumes the queued work.
 //!
 //! ```text
 //! cargo run --example server [-- --listen 127.0.0.1:8080 --db kurnl-demo.db --inventory examples/demo-network.toml]
@@ -18,16 +20,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use kurnl::engine::{
-    DeliveryPolicy, EngineConfig, OutboxDispatcher, ProvisioningEngine, WorkSignal,
-};
+use kurnl::Kurnl;
+use kurnl::engine::{DeliveryPolicy, DispatcherConfig, EngineConfig};
 use kurnl::inventory::Inventory;
-use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
-use kurnl::service::Service;
-use kurnl::store::SqliteStore;
+use kurnl::ports::Store;
 use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
 use kurnl::switch::{CredentialStore, Credentials, IosDriver, JunosDriver};
-use kurnl::webhook::HttpEventSink;
 
 #[derive(Debug, Parser)]
 #[command(about = "kurnl's REST API over a SQLite file and a (simulated) network")]
@@ -41,6 +39,37 @@ struct Args {
     /// Network inventory (TOML).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-network.toml"))]
     inventory: PathBuf,
+    /// Use this PostgreSQL database instead of the SQLite file (feature `postgres`).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// PostgreSQL schema for the tables (created when missing; default `public`).
+    #[arg(long, requires = "postgres")]
+    pg_schema: Option<String>,
+    /// Lease of port jobs and webhook deliveries in seconds: work cut short by a crash is
+    /// taken over after this long. The webhook timeout is capped at half of it.
+    #[arg(long, default_value_t = 30)]
+    lease_secs: u32,
+}
+
+/// The store named by the arguments.
+async fn open_store(args: &Args) -> anyhow::Result<(Arc<dyn Store>, String)> {
+    match &args.postgres {
+        #[cfg(feature = "postgres")]
+        Some(url) => {
+            let store = match &args.pg_schema {
+                Some(schema) => kurnl::store::PgStore::connect_with_schema(url, schema).await?,
+                None => kurnl::store::PgStore::connect(url).await?,
+            };
+            let schema = args.pg_schema.as_deref().unwrap_or("public");
+            Ok((Arc::new(store), format!("PostgreSQL (schema {schema})")))
+        }
+        #[cfg(not(feature = "postgres"))]
+        Some(_) => anyhow::bail!("--postgres needs the `postgres` feature"),
+        None => Ok((
+            Arc::new(kurnl::store::SqliteStore::open(&args.db).await?),
+            args.db.display().to_string(),
+        )),
+    }
 }
 
 /// Starts a simulator for every `address = "sim"` switch and points the entry at it; returns
@@ -100,7 +129,9 @@ async fn start_network(
     Ok((sims, credentials))
 }
 
-fn print_credentials(inventory: &Inventory, listen: SocketAddr) {
+/// Everything printed once the API answers (one place, so that it is easy to change).
+fn print_banner(inventory: &Inventory, listen: SocketAddr) {
+    println!("api       http://{listen}/api/v1 (OpenAPI at /api/v1/openapi.json)");
     for p in &inventory.providers {
         println!("\nprovider  {} ({})", p.name, p.id);
         for key in &p.api_keys {
@@ -130,62 +161,54 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.inventory.display()))?;
     let mut inventory = Inventory::from_toml(&text)?;
     let (_sims, credentials) = start_network(&mut inventory).await?;
+    let credentials = Arc::new(credentials);
+    let (store, store_name) = open_store(&args).await?;
 
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.db).await?);
-    // The engine and the dispatcher below start as soon as the API commits work.
-    let signal = WorkSignal::new();
-    let service = Service::new(Arc::clone(&store)).with_work_signal(signal.clone());
-    inventory.apply(&service).await?;
-    println!("database  {}", args.db.display());
-    let resumed = service.resume_batches().await?;
+    let lease = chrono::Duration::seconds(i64::from(args.lease_secs.max(2)));
+    let policy = DeliveryPolicy::default();
+    let timeout = policy.timeout.min(lease.to_std()? / 2);
+    let mut kurnl = Kurnl::builder()
+        .store(store)
+        .driver("ios", Arc::new(IosDriver::new(credentials.clone())))
+        .driver("junos", Arc::new(JunosDriver::new(credentials)))
+        .inventory(inventory.clone())
+        .engine_config(EngineConfig {
+            lease,
+            ..EngineConfig::default()
+        })
+        .delivery_policy(policy.with_timeout(timeout))
+        .dispatcher_config(DispatcherConfig {
+            lease,
+            ..DispatcherConfig::default()
+        })
+        .build()
+        .await?;
+    println!("database  {store_name}");
+    let resumed = kurnl.spawn().await?;
     if resumed > 0 {
         println!("resumed   {resumed} bulk entries left unfinished by the last run");
     }
 
-    let credentials = Arc::new(credentials);
-    let drivers = DriverRegistry::new()
-        .with("ios", Arc::new(IosDriver::new(credentials.clone())))
-        .with("junos", Arc::new(JunosDriver::new(credentials)));
-    let engine = ProvisioningEngine::new(
-        Arc::clone(&store),
-        drivers,
-        Arc::new(SystemClock),
-        Arc::new(TimeOrderedIds),
-        EngineConfig::default(),
-    )
-    .with_work_signal(signal.clone());
-    let dispatcher = OutboxDispatcher::new(
-        Arc::clone(&store),
-        Arc::new(HttpEventSink::new()?),
-        Arc::new(SystemClock),
-        DeliveryPolicy::kurnl_default(),
-    )
-    .with_work_signal(signal);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = [
-        tokio::spawn(engine.run(stopped.clone())),
-        tokio::spawn(dispatcher.run(stopped)),
-    ];
-
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
-    println!(
-        "api       http://{}/api/v1 (OpenAPI at /api/v1/openapi.json)",
-        args.listen
-    );
-    print_credentials(&inventory, args.listen);
-    let app = kurnl::http::router(service).into_make_service_with_connect_info::<SocketAddr>();
+    print_banner(&inventory, listener.local_addr()?);
+    let app = kurnl
+        .router()
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             println!("\nshutting down: finishing requests, port jobs and deliveries in flight");
         })
         .await?;
-    let _ = stop.send(true);
-    for worker in workers {
-        worker.await?;
+    let report = kurnl.shutdown().await?;
+    if !report.finished_in_time {
+        println!("work in flight was cut short at the deadline; it runs again after its lease");
     }
-    println!("stopped; queued work is kept in {}", args.db.display());
+    println!(
+        "stopped; {} port jobs and {} webhook events stay queued in {store_name}",
+        report.queued.jobs, report.queued.events
+    );
     Ok(())
 }

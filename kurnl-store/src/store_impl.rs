@@ -147,6 +147,9 @@ macro_rules! impl_store {
             async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError> {
                 read!(self, inventory::get_unit, id)
             }
+            async fn queued_work(&self) -> Result<QueuedWork, StoreError> {
+                read!(self, inventory::queued_work)
+            }
             async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
                 write_tx!(self, subscribers::insert_subscriber, subscriber)
             }
@@ -362,7 +365,7 @@ macro_rules! store_imports {
         };
         use kurnl_core::ports::{
             BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
-            EventWithAttempts, JobOutcome, Page, StoreError, SubscriberQuery, WriteSet,
+            EventWithAttempts, JobOutcome, Page, QueuedWork, StoreError, SubscriberQuery, WriteSet,
         };
         use kurnl_core::types::{
             ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,

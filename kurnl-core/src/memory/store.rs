@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::ports::{
     BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
-    EventWithAttempts, JobOutcome, Page, Store, StoreError, SubscriberQuery, WriteSet,
+    EventWithAttempts, JobOutcome, Page, QueuedWork, Store, StoreError, SubscriberQuery, WriteSet,
 };
 use crate::types::{
     ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
@@ -163,6 +163,10 @@ impl Store for InMemoryStore {
 
     async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError> {
         self.with(|s| Ok(s.units.get(&id).cloned()))
+    }
+
+    async fn queued_work(&self) -> Result<QueuedWork, StoreError> {
+        self.with(|s| Ok(s.queued_work()))
     }
 
     async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {

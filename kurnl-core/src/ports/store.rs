@@ -118,6 +118,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn put_unit(&self, unit: &Unit) -> Result<(), StoreError>;
     /// A unit by id.
     async fn get_unit(&self, id: UnitId) -> Result<Option<Unit>, StoreError>;
+    /// How much work is left, over every provider and environment: jobs `pending` or
+    /// `in_progress` and events `pending`. `kurnl::Kurnl::shutdown` reports it as what stays
+    /// queued for the next start; a point-in-time count, not a lock.
+    async fn queued_work(&self) -> Result<QueuedWork, StoreError>;
 
     // ----- subscribers -----
 

@@ -134,6 +134,15 @@ pub struct LocationPlacement {
     pub switch: Option<Switch>,
 }
 
+/// Unfinished work in a store ([`Store::queued_work`](super::Store::queued_work)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueuedWork {
+    /// Port jobs `pending` (due or waiting for a retry) or `in_progress` (leased).
+    pub jobs: u64,
+    /// Events waiting for a (further) delivery attempt.
+    pub events: u64,
+}
+
 /// Jobs claimed under one lease, all for the same switch, at most one per port, each the
 /// oldest unfinished job of its port.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,6 +114,11 @@ impl Service {
     /// Registers a key chosen elsewhere (e.g. a demo inventory file). The prefix decides the
     /// environment; only the hash is stored.
     ///
+    /// Idempotent by the key's hash: registering a key that is already stored returns the
+    /// stored key's id and keeps its creation and revocation times (a revoked key stays
+    /// revoked); when the stored key belongs to another provider it moves to `provider`. So an
+    /// inventory file can be loaded again on every start.
+    ///
     /// # Errors
     /// 422 when the key lacks a `krnl_live_` / `krnl_sb_` prefix or is shorter than 24
     /// characters; 404 unknown provider.
@@ -135,17 +140,41 @@ impl Service {
         if self.store.get_provider(provider).await?.is_none() {
             return Err(Error::NotFound("Provider not found".into()));
         }
+        let key_hash = api_key_hash(key);
+        if let Some(stored) = self.store.find_api_key(&key_hash).await? {
+            return self.keep_api_key(stored, provider).await;
+        }
         let record = ApiKeyRecord {
             id: self.new_id(),
             provider_id: provider,
-            key_hash: api_key_hash(key),
+            key_hash,
             display_prefix: key.chars().take(14).collect(),
             sandbox,
             created_at: self.clock.now(),
             revoked_at: None,
         };
-        self.store.put_api_key(&record).await?;
-        Ok(record.id)
+        match self.store.put_api_key(&record).await {
+            Ok(()) => Ok(record.id),
+            // Another caller registered the same key meanwhile (the hash is unique in the
+            // store): the key is stored, which is what this call asked for.
+            Err(error) => match self.store.find_api_key(&record.key_hash).await? {
+                Some(stored) => self.keep_api_key(stored, provider).await,
+                None => Err(error.into()),
+            },
+        }
+    }
+
+    /// A key already stored under this hash: moved to `provider` when another one holds it.
+    async fn keep_api_key(
+        &self,
+        mut stored: ApiKeyRecord,
+        provider: ProviderId,
+    ) -> Result<ApiKeyId> {
+        if stored.provider_id != provider {
+            stored.provider_id = provider;
+            self.store.put_api_key(&stored).await?;
+        }
+        Ok(stored.id)
     }
 
     /// Revokes a key at once (rotation has no grace period).

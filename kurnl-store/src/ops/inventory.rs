@@ -8,7 +8,7 @@ use crate::rows::*;
 use kurnl_core::model::{
     ApiKeyRecord, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit,
 };
-use kurnl_core::ports::{LocationPlacement, StoreError};
+use kurnl_core::ports::{LocationPlacement, QueuedWork, StoreError};
 use kurnl_core::types::{ApiKeyId, LocationHash, PlanVersionId, ProviderId, SwitchId, UnitId};
 
 pub(crate) async fn put_provider<C: Conn>(c: &mut C, p: &Provider) -> StoreResult<()> {
@@ -272,4 +272,24 @@ pub(crate) async fn get_unit<C: Conn>(c: &mut C, id: UnitId) -> StoreResult<Opti
         .fetch_optional("SELECT * FROM units WHERE id = $1", args![id.0])
         .await?;
     Ok(row.map(UnitRow::into_model))
+}
+
+pub(crate) async fn queued_work<C: Conn>(c: &mut C) -> StoreResult<QueuedWork> {
+    let count = |n: Option<CountRow>| u64::try_from(n.map_or(0, |r| r.n)).unwrap_or(0);
+    let jobs: Option<CountRow> = c
+        .fetch_optional(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'in_progress')",
+            Vec::new(),
+        )
+        .await?;
+    let events: Option<CountRow> = c
+        .fetch_optional(
+            "SELECT COUNT(*) AS n FROM events WHERE status = 'pending'",
+            Vec::new(),
+        )
+        .await?;
+    Ok(QueuedWork {
+        jobs: count(jobs),
+        events: count(events),
+    })
 }

@@ -69,6 +69,24 @@ impl State {
         Ok(())
     }
 
+    pub(super) fn queued_work(&self) -> crate::ports::QueuedWork {
+        use crate::model::{DeliveryStatus, JobStatus};
+        let jobs = self
+            .jobs
+            .values()
+            .filter(|j| matches!(j.value.status, JobStatus::Pending | JobStatus::InProgress))
+            .count();
+        let events = self
+            .events
+            .values()
+            .filter(|e| e.event.status == DeliveryStatus::Pending)
+            .count();
+        crate::ports::QueuedWork {
+            jobs: jobs as u64,
+            events: events as u64,
+        }
+    }
+
     pub(super) fn find_api_key(&self, key_hash: &str) -> Option<ApiKeyRecord> {
         self.api_keys
             .values()
