@@ -27,7 +27,10 @@ pub const TOO_MANY_BATCHES: &str = "Too many concurrent batches";
 pub const LOCATION_TAKEN: &str = "Location already has an active subscription";
 /// `409` detail when a unit holds a live subscription.
 pub const UNIT_TAKEN: &str = "Unit already has a pending or active subscription";
-/// `409` detail when an idempotency key comes back with another body.
+/// `409` detail when an idempotency key comes back with another location or unit (gap G1).
+pub const IDEMPOTENCY_LOCATION_MISMATCH: &str = "Idempotency key reused with different location";
+/// `409` detail when an idempotency key comes back with the same location but another body
+/// (other subscriber details, MAC address or external id).
 pub const IDEMPOTENCY_MISMATCH: &str = "Idempotency key reused with a different request";
 
 /// The body of an error response: a string, or the 422 list.

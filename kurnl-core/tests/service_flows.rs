@@ -261,7 +261,7 @@ async fn checkout_replay_returns_the_same_ids_and_keeps_the_password() {
         .unwrap_err();
     assert_eq!(
         err.detail(),
-        Detail::Text("Idempotency key reused with a different request".into())
+        Detail::Text("Idempotency key reused with different location".into())
     );
     let sub = fx
         .store
@@ -406,7 +406,7 @@ async fn other_providers_ids_are_not_found() {
     );
     assert_eq!(
         fx.service
-            .list_subscriber_subscriptions(b, &subscriber)
+            .list_subscriber_subscriptions(b, &subscriber, Default::default())
             .await
             .unwrap_err()
             .status(),
@@ -683,7 +683,7 @@ async fn subscriber_management() {
             c,
             &id,
             SubscriberPatch {
-                city: Some("Nanaimo".into()),
+                city: Some(Some("Nanaimo".into())),
                 ..Default::default()
             },
         )
@@ -699,7 +699,7 @@ async fn subscriber_management() {
             c,
             &id,
             SubscriberPatch {
-                firstname: Some("\n".into()),
+                firstname: Some(Some("\n".into())),
                 ..Default::default()
             },
         )
@@ -744,9 +744,23 @@ async fn bulk_batches_report_per_entry_results() {
             good,
             serde_json::to_value(bad_hash).unwrap(),
             taken,
-            serde_json::json!({"email": 5}),
+            // Well typed but incomplete: fails on its own.
+            serde_json::json!({"email": "bulk4@example.com"}),
         ],
     };
+    // A field of the wrong JSON type fails the whole submission up front, naming it.
+    let mistyped = BulkRequest {
+        subscribers: vec![req.subscribers[0].clone(), serde_json::json!({"email": 5})],
+    };
+    let err = fx.service.bulk_submit(c, mistyped).await.unwrap_err();
+    match err.detail() {
+        kurnl_core::error::Detail::Fields(f) => {
+            assert_eq!(f.len(), 1);
+            assert_eq!(f[0].loc, ["body", "subscribers", "1", "email"]);
+            assert_eq!(f[0].kind, "type_error.str");
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
     let accepted = fx.service.bulk_submit(c, req).await.unwrap();
     assert_eq!(
         (accepted.total, accepted.message.as_str()),

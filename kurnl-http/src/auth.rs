@@ -6,10 +6,11 @@ use axum::http::request::Parts;
 use kurnl_core::Error;
 use kurnl_core::error::{INVALID_API_KEY, INVALID_WEBHOOK_SECRET, WEBHOOK_SECRET_REQUIRED};
 use kurnl_core::service::Caller;
+use kurnl_core::types::{FieldError, InvalidValue};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::json::{from_value, read_json};
+use crate::json::{from_value, not_an_object, read_json};
 use crate::router::AppState;
 
 /// The header carrying API keys.
@@ -60,16 +61,36 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebhookCall<T> {
             Some(Err(_)) => return Err(Error::Unauthorized(INVALID_WEBHOOK_SECRET).into()),
         };
         let value = read_json(req, state.config.max_body_bytes).await?;
-        let provider = value
-            .get("service_provider_document_id")
-            .and_then(serde_json::Value::as_str);
+        let provider = provider_field(&value)?;
         let caller = state
             .service
-            .authenticate_webhook_secret(provider, Some(&secret))
+            .authenticate_webhook_secret(Some(provider), Some(&secret))
             .await?;
         record(&caller);
         let body = from_value(value)?;
         Ok(Self { caller, body })
+    }
+}
+
+/// The body's `service_provider_document_id`, which names whose secret to check: without a
+/// well-formed one there is no secret to compare, so it is a 422 naming the field rather
+/// than a 401.
+fn provider_field(value: &serde_json::Value) -> Result<&str, ApiError> {
+    const FIELD: &str = "service_provider_document_id";
+    if !value.is_object() {
+        return Err(not_an_object());
+    }
+    match value.get(FIELD) {
+        None | Some(serde_json::Value::Null) => Err(ApiError::validation(vec![
+            FieldError::missing(["body", FIELD]),
+        ])),
+        Some(serde_json::Value::String(s)) if uuid::Uuid::parse_str(s.trim()).is_ok() => Ok(s),
+        Some(serde_json::Value::String(_)) => Err(ApiError::validation(vec![
+            InvalidValue::new("value_error.uuid", "value is not a valid uuid").at(["body", FIELD]),
+        ])),
+        Some(_) => Err(ApiError::validation(vec![
+            InvalidValue::new("type_error.str", "str type expected").at(["body", FIELD]),
+        ])),
     }
 }
 

@@ -56,6 +56,11 @@ pub struct RouterConfig {
     pub rate_limits: RateLimitConfig,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// The path prefix clients reach the API under, named in the OpenAPI document's
+    /// `servers` (e.g. `/isp`). `None` (the default) uses the prefix the host nested the
+    /// router under (`Router::nest("/isp", ..)`), which is right unless a reverse proxy in
+    /// front rewrites paths.
+    pub public_prefix: Option<String>,
 }
 
 impl Default for RouterConfig {
@@ -63,6 +68,7 @@ impl Default for RouterConfig {
         Self {
             rate_limits: RateLimitConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            public_prefix: None,
         }
     }
 }
@@ -95,6 +101,13 @@ impl RouterConfig {
     /// Believes `X-Forwarded-For` from these peers (reverse proxies, load balancers).
     pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Self {
         self.rate_limits.trusted_proxies = proxies;
+        self
+    }
+
+    /// Names `prefix` (e.g. `/isp`) as the server in the OpenAPI document, for a router
+    /// reached through a proxy that adds or strips a prefix.
+    pub fn with_public_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.public_prefix = Some(prefix.into());
         self
     }
 

@@ -98,14 +98,18 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// 422 naming the field.
 pub(crate) fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     if !value.is_object() {
-        // Every body of the API is an object.
-        return Err(ApiError::validation(vec![
-            InvalidValue::new("type_error.dict", "value is not a valid dict").at(["body"]),
-        ]));
+        return Err(not_an_object());
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         ApiError::validation(vec![located(&["body"], e.path(), &e.inner().to_string())])
     })
+}
+
+/// The 422 for a body that is JSON but not an object (every body of the API is one).
+pub(crate) fn not_an_object() -> ApiError {
+    ApiError::validation(vec![
+        InvalidValue::new("type_error.dict", "value is not a valid dict").at(["body"]),
+    ])
 }
 
 /// A query string deserialised into `T`; failures are 422 located under `query`.

@@ -76,7 +76,7 @@ pub use config::{
     RateLimitConfig, RouterConfig,
 };
 pub use error::ApiError;
-pub use openapi::{ApiDoc, openapi};
+pub use openapi::{ApiDoc, openapi, openapi_json, openapi_under};
 pub use rate_limit::{LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER};
 pub use router::{API_PREFIX, router, router_with_config};
 pub use trace::REQUEST_ID_HEADER;

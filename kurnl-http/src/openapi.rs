@@ -1,9 +1,11 @@
 //! The OpenAPI 3.1 document of the API, generated from the handlers and schemas.
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +17,7 @@ use crate::schema;
 #[openapi(
     info(
         title = "kurnl partner API",
-        description = "Open-access provisioning: external checkout, provider-initiated and bulk provisioning, subscriber management and the subscription lifecycle. Errors are `{\"detail\": \"...\"}` (422: a `detail` array of `{loc, msg, type}`). Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` and `X-Request-Id`.",
+        description = "Open-access provisioning: external checkout, provider-initiated and bulk provisioning, subscriber management and the subscription lifecycle. Errors are `{\"detail\": \"...\"}` (422: a `detail` array of `{loc, msg, type}`, except the documented plain `Invalid location_hash format`). A body over the limit is 413, a body not declared as JSON 415, a known path with another method 405. Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` and `X-Request-Id`. Responses link to the calls that take the ids they return (`job_id`, `subscription_id`, `subscriber_id`, `batch_id`). `servers` names the prefix the API is served under (the host's mount point, or `RouterConfig::with_public_prefix`).",
     ),
     paths(
         provisioning::plans_me,
@@ -40,12 +42,13 @@ use crate::schema;
     components(schemas(
         schema::ErrorDetail,
         schema::ValidationError,
+        schema::LocationValidationError,
         schema::ValidationItem,
         schema::SubscriptionStatus,
         schema::DeliveryMode,
         schema::CustomerType,
     )),
-    modifiers(&Security, &CommonHeaders),
+    modifiers(&Security, &CommonHeaders, &Links),
     tags(
         (name = "external-checkout", description = "CKO-03, authenticated with `X-Webhook-Secret`; 120 requests/minute per IP"),
         (name = "provisioning", description = "CKO-04, bulk, jobs and confirm-install; 300 requests/minute per API key"),
@@ -100,22 +103,47 @@ fn header(kind: Type, description: &str) -> Header {
         .build()
 }
 
+/// A response with an `ErrorDetail` body.
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "ErrorDetail",
+                ))))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 fn add_common(op: &mut Operation) {
+    let has_body = op.request_body.is_some();
     let responses = &mut op.responses.responses;
-    responses.entry("429".to_owned()).or_insert_with(|| {
-        ResponseBuilder::new()
-            .description("`Rate limit exceeded`; retry after `Retry-After` seconds")
-            .content(
-                "application/json",
-                utoipa::openapi::ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ErrorDetail",
-                    ))))
-                    .build(),
-            )
-            .build()
-            .into()
-    });
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error_response(description));
+    };
+    add(
+        "429",
+        "`Rate limit exceeded`; retry after `Retry-After` seconds",
+    );
+    add(
+        "405",
+        "`Method Not Allowed`: the path exists, but not with this method",
+    );
+    if has_body {
+        add("400", "`Request body could not be read`");
+        add(
+            "413",
+            "`Request body too large` (over the router's body limit, 1 MiB by default)",
+        );
+        add("415", "`Content-Type must be application/json`");
+    }
+
     for (status, response) in responses.iter_mut() {
         let RefOr::T(response) = response else {
             continue;
@@ -146,7 +174,151 @@ fn add_common(op: &mut Operation) {
     }
 }
 
-/// The document as served.
+/// OpenAPI links from the responses that return an id to the calls that take it, so a client
+/// (or a fuzzer) can follow `job_id`, `subscription_id`, `subscriber_id` and `batch_id`.
+struct Links;
+
+/// Which ids a response body carries, by operation id, and the calls that take each one.
+const LINK_TARGETS: &[(&str, &[&str])] = &[
+    ("job_id", &["job_status"]),
+    (
+        "subscription_id",
+        &["activate", "change_plan", "suspend", "reactivate", "cancel"],
+    ),
+    ("subscriber_id", &["get_one", "update", "subscriptions"]),
+    ("batch_id", &["bulk_status"]),
+];
+
+/// The operations whose successful answers carry each id.
+const LINK_SOURCES: &[(&str, &[&str])] = &[
+    ("complete", &["job_id", "subscription_id", "subscriber_id"]),
+    ("anonymous_complete", &["job_id", "subscription_id"]),
+    (
+        "provider_initiated",
+        &["job_id", "subscription_id", "subscriber_id"],
+    ),
+    (
+        "confirm_install",
+        &["job_id", "subscription_id", "subscriber_id"],
+    ),
+    ("bulk_submit", &["batch_id"]),
+    ("create", &["subscriber_id"]),
+    ("get_one", &["subscriber_id"]),
+    ("update", &["subscriber_id"]),
+    ("activate", &["job_id", "subscription_id"]),
+    ("change_plan", &["job_id", "subscription_id"]),
+    ("suspend", &["job_id", "subscription_id"]),
+    ("reactivate", &["job_id", "subscription_id"]),
+    ("cancel", &["job_id", "subscription_id"]),
+];
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                let Some((_, ids)) = LINK_SOURCES
+                    .iter()
+                    .find(|(source, _)| op.operation_id.as_deref() == Some(*source))
+                else {
+                    continue;
+                };
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for id in *ids {
+                        let targets = LINK_TARGETS
+                            .iter()
+                            .find(|(name, _)| name == id)
+                            .map_or(&[][..], |(_, t)| *t);
+                        for target in targets {
+                            let link = LinkBuilder::new()
+                                .operation_id(*target)
+                                .parameter(*id, format!("$response.body#/{id}"))
+                                .description(format!("`{id}` of this answer"))
+                                .build();
+                            response.links.insert(link_name(target), link.into());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `job_status` -> `JobStatus`.
+fn link_name(operation_id: &str) -> String {
+    operation_id
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The document as served at the root (`servers` is `/`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document for a router reached under `prefix` (e.g. `/isp` when the host nests the
+/// router there): `servers` names the prefix, so clients resolve the paths (`/api/v1/...`)
+/// below it.
+pub fn openapi_under(prefix: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let prefix = prefix.trim_end_matches('/');
+    let url = if prefix.is_empty() { "/" } else { prefix };
+    doc.servers = Some(vec![
+        ServerBuilder::new()
+            .url(url)
+            .description(Some("Where this router is mounted"))
+            .build(),
+    ]);
+    doc
+}
+
+/// The JSON served at `/api/v1/openapi.json`: [`openapi_under`] serialised, with the link
+/// objects' fields spelled as OpenAPI spells them (utoipa 5.5 writes `operation_id`,
+/// `operation_ref` and `request_body` in snake case).
+pub fn openapi_json(prefix: &str) -> serde_json::Value {
+    let mut doc = serde_json::to_value(openapi_under(prefix)).unwrap_or_default();
+    if let Some(paths) = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        let responses = paths
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+            .filter_map(|op| op.get_mut("responses"))
+            .filter_map(serde_json::Value::as_object_mut)
+            .flat_map(|r| r.values_mut());
+        for response in responses {
+            let links = response
+                .get_mut("links")
+                .and_then(serde_json::Value::as_object_mut);
+            for link in links.into_iter().flat_map(|l| l.values_mut()) {
+                let Some(link) = link.as_object_mut() else {
+                    continue;
+                };
+                for (from, to) in [
+                    ("operation_id", "operationId"),
+                    ("operation_ref", "operationRef"),
+                    ("request_body", "requestBody"),
+                ] {
+                    if let Some(v) = link.remove(from) {
+                        link.insert(to.to_owned(), v);
+                    }
+                }
+            }
+        }
+    }
+    doc
 }

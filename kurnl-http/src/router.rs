@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, OriginalUri, State};
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -125,8 +126,23 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
         .with_state(state)
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::openapi())
+/// The document with `servers` naming where the router is reached: the configured public
+/// prefix, else the prefix the host nested it under (what `OriginalUri` has in front of the
+/// router's own path), else `/`.
+async fn openapi_json(
+    State(state): State<AppState>,
+    OriginalUri(original): OriginalUri,
+    uri: Uri,
+) -> Json<serde_json::Value> {
+    let prefix = match &state.config.public_prefix {
+        Some(p) => p.clone(),
+        None => original
+            .path()
+            .strip_suffix(uri.path())
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    Json(crate::openapi::openapi_json(&prefix))
 }
 
 async fn not_found() -> Response {

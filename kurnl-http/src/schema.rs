@@ -27,12 +27,38 @@ pub(crate) struct ValidationItem {
     kind: String,
 }
 
-/// A 422: `detail` is an array of field errors, or the plain `Invalid location_hash format`.
+/// A 422: `detail` is an array of field errors.
 #[derive(ToSchema)]
 pub(crate) struct ValidationError {
     /// The failed fields.
     detail: Vec<ValidationItem>,
 }
+
+/// A 422 of a call that takes a `location_hash`: `{"detail": [...]}` with the field errors,
+/// or kurnl's documented plain `{"detail": "Invalid location_hash format"}`.
+pub(crate) struct LocationValidationError;
+
+impl utoipa::PartialSchema for LocationValidationError {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let fields = ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("ValidationItem"))
+            .description(Some("The failed fields"));
+        let text = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([kurnl_core::error::INVALID_LOCATION_HASH]))
+            .description(Some("A malformed `location_hash`"));
+        ObjectBuilder::new()
+            .property("detail", OneOfBuilder::new().item(fields).item(text))
+            .required("detail")
+            .description(Some(
+                "The field errors, or the plain `Invalid location_hash format`",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for LocationValidationError {}
 
 /// Subscription status.
 #[derive(ToSchema)]
@@ -64,24 +90,60 @@ pub(crate) enum CustomerType {
 /// A contact of the CKO-03 subscriber.
 #[derive(ToSchema)]
 pub(crate) struct ContactInput {
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     firstname: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     lastname: String,
     email: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     phonenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     company: Option<String>,
 }
 
 /// An address of the CKO-03 subscriber.
 #[derive(ToSchema)]
 pub(crate) struct AddressInput {
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     street: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     housenumber: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     postalcode: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     city: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     province: String,
     /// Default `Canada`.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     country: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     unitnumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     floor: Option<String>,
 }
 
@@ -92,11 +154,18 @@ pub(crate) struct CheckoutSubscriberInput {
     #[schema(format = Email)]
     email: String,
     /// At least 3 characters.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]{1,98}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     username: String,
     /// At least 8 characters; only used for a new account.
+    #[schema(min_length = 8, max_length = 1024)]
     password: Option<String>,
     customer_type: Option<CustomerType>,
     /// Enables port security.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     mac_address: Option<String>,
     invoice_contact_detail: ContactInput,
     contract_contact_detail: ContactInput,
@@ -129,7 +198,13 @@ pub(crate) struct AnonymousRequest {
     location_hash: Option<String>,
     unit_id: Option<Uuid>,
     /// The provider's own id; the idempotency key.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,126}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     external_subscription_id: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     mac_address: Option<String>,
 }
 
@@ -141,24 +216,59 @@ pub(crate) struct ProvisionRequest {
     location_hash: String,
     #[schema(format = Email)]
     email: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     firstname: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     lastname: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     street: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     housenumber: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     postalcode: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     city: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     province: String,
     /// Default `Canada`.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     country: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     phonenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2})[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     mac_address: Option<String>,
     /// When given, the idempotency key.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,126}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     external_subscription_id: Option<String>,
 }
 
-/// Bulk submit: 1..=100 entries.
+/// Bulk submit: 1..=100 entries. Every entry's field types are checked before the batch is
+/// queued (422 naming the field); values that do not validate fail their entry only.
 #[derive(ToSchema)]
 pub(crate) struct BulkRequest {
+    #[schema(min_items = 1, max_items = 100)]
     subscribers: Vec<ProvisionRequest>,
 }
 
@@ -167,28 +277,86 @@ pub(crate) struct BulkRequest {
 pub(crate) struct SubscriberCreateRequest {
     #[schema(format = Email)]
     email: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     firstname: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     lastname: String,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     phonenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     street: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     housenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     postalcode: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     city: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     province: Option<String>,
     /// Default `Canada`.
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     country: Option<String>,
 }
 
-/// Change a subscriber: only the fields sent change; other fields are rejected (422).
-#[derive(ToSchema)]
+/// Change a subscriber. A field left out keeps its value; an optional field sent as `null`
+/// is cleared (`{"phonenumber": null}` removes the phone number); `firstname` and `lastname`
+/// cannot be cleared. `email`, `country` and unknown fields are rejected (422).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SubscriberPatch {
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
+    /// Not nullable.
+    #[schema(nullable = false)]
     firstname: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
+    /// Not nullable.
+    #[schema(nullable = false)]
     lastname: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     phonenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     street: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     housenumber: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     postalcode: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     city: Option<String>,
+    #[schema(
+        pattern = r"^[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[ \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t-\r\u0085]*$"
+    )]
     province: Option<String>,
 }
 
@@ -197,6 +365,8 @@ pub(crate) struct SubscriberPatch {
 pub(crate) struct ConfirmInstallRequest {
     subscription_id: Uuid,
     switch_id: Uuid,
+    /// An integer (`245.0` counts as `245`).
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     port_number: u32,
 }
 
@@ -354,11 +524,25 @@ pub(crate) struct BatchStatusView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct SubscriberListParams {
     /// 1-based page (default 1).
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     page: Option<u32>,
     /// 1..=100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
     /// Subscribers with a subscription in this status (case-insensitive).
     status: Option<String>,
     /// Substring of email, first name or last name.
     search: Option<String>,
+}
+
+/// Pagination of a list.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageParams {
+    /// 1-based page (default 1).
+    #[param(minimum = 1, maximum = 4294967295_u64)]
+    page: Option<u32>,
+    /// 1..=100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    page_size: Option<u32>,
 }

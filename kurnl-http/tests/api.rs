@@ -8,6 +8,8 @@ mod support;
 
 #[path = "api/checkout.rs"]
 mod checkout;
+#[path = "api/contract.rs"]
+mod contract;
 #[path = "api/errors.rs"]
 mod errors;
 #[path = "api/failures.rs"]

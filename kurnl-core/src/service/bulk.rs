@@ -16,14 +16,50 @@ use crate::types::{BatchId, InvalidValue};
 /// Entry error for a conflicting subscription (gap G3).
 pub const DUPLICATE_SUBSCRIPTION: &str = "Duplicate subscription";
 
+/// 422 when an entry is not an object or has a field of the wrong JSON type, listing every
+/// such field.
+fn check_entry_types(entries: &[serde_json::Value]) -> Result<()> {
+    let mut f = Fields::body();
+    for (i, entry) in entries.iter().enumerate() {
+        let index = i.to_string();
+        let Some(fields) = entry.as_object() else {
+            f.push(
+                &["subscribers", &index],
+                InvalidValue::new("type_error.dict", "value is not a valid dict"),
+            );
+            continue;
+        };
+        if serde_json::from_value::<ProvisionRequest>(entry.clone()).is_ok() {
+            continue;
+        }
+        // Which field serde refused: each one on its own (unknown fields are ignored).
+        for (name, value) in fields {
+            let alone =
+                serde_json::Value::Object(std::iter::once((name.clone(), value.clone())).collect());
+            if serde_json::from_value::<ProvisionRequest>(alone).is_err() {
+                f.push(
+                    &["subscribers", &index, name],
+                    InvalidValue::new("type_error.str", "str type expected"),
+                );
+            }
+        }
+    }
+    f.finish()
+}
+
 impl Service {
     /// `POST /partner/provisioning/bulk`: stores the batch, then runs each entry through the
     /// CKO-04 path; an entry that fails does not stop the others. Entries are `pending` until
     /// their port job finishes. If the process dies mid-batch, [`Service::resume_batches`]
     /// finishes the remaining entries (entries are idempotent).
     ///
+    /// Every entry's shape is checked before anything is stored: an entry that is not an
+    /// object, or a field of the wrong JSON type (`"street": {}`), is a 422 naming it
+    /// (`["body", "subscribers", "3", "street"]`). Values of the right type that do not
+    /// validate (a malformed `location_hash`, an unknown plan version) fail their entry only.
+    ///
     /// # Errors
-    /// 422 for no entries or more than the limit (100); 429 `Too many concurrent batches` when
+    /// 422 for no entries or more than the limit (100) or a mistyped entry; 429 `Too many concurrent batches` when
     /// the provider has 3 batches in progress.
     pub async fn bulk_submit(&self, caller: &Caller, req: BulkRequest) -> Result<BatchAccepted> {
         let n = req.subscribers.len();
@@ -41,6 +77,7 @@ impl Service {
             );
             f.finish()?;
         }
+        check_entry_types(&req.subscribers)?;
         let batch = Batch {
             id: self.new_id::<BatchId>(),
             provider_id: caller.provider_id,

@@ -139,7 +139,7 @@ impl Service {
                 .find_live_subscription_by_key(spec.caller.provider_id, spec.caller.sandbox, key)
                 .await?
             {
-                return replay(&existing, &fingerprint);
+                return replay(&existing, &spec.target, &fingerprint);
             }
             let now = self.clock.now();
             if !plan.is_active_at(now) {
@@ -310,12 +310,26 @@ impl Service {
     }
 }
 
-fn replay(existing: &Subscription, fingerprint: &str) -> Result<ProvisionResponse> {
+/// The stored answer for a replay; a key reused for another location or unit is the spec's
+/// 409 (gap G1), a key reused with other details at the same place the generic one.
+fn replay(
+    existing: &Subscription,
+    target: &Target,
+    fingerprint: &str,
+) -> Result<ProvisionResponse> {
     if existing.request_fingerprint.as_deref() == Some(fingerprint) {
-        Ok(response_for(existing))
-    } else {
-        Err(Error::Conflict(error::IDEMPOTENCY_MISMATCH.into()))
+        return Ok(response_for(existing));
     }
+    let same_place = match target {
+        Target::Location(hash) => existing.location_hash.as_ref() == Some(hash),
+        Target::Unit(unit) => existing.unit_id == Some(*unit),
+    };
+    let detail = if same_place {
+        error::IDEMPOTENCY_MISMATCH
+    } else {
+        error::IDEMPOTENCY_LOCATION_MISMATCH
+    };
+    Err(Error::Conflict(detail.into()))
 }
 
 /// The answer a creating call gives, and every replay of it.

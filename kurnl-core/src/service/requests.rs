@@ -164,27 +164,89 @@ pub struct SubscriberCreateRequest {
     pub country: Option<String>,
 }
 
-/// `PATCH /provider/subscribers/{id}`: only the fields sent change. `email` and `country` are
-/// immutable; unknown fields are rejected when deserialising.
+/// `PATCH /provider/subscribers/{id}`: only the fields sent change. A field left out keeps
+/// its value; a field sent as `null` is cleared (optional fields only: `firstname` and
+/// `lastname` are required, so `null` there is a 422). `email` and `country` are immutable;
+/// unknown fields are rejected when deserialising.
+///
+/// Each field is `None` when absent, `Some(None)` when `null`, `Some(Some(v))` when set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriberPatch {
-    /// New first name.
-    pub firstname: Option<String>,
-    /// New last name.
-    pub lastname: Option<String>,
-    /// New phone number.
-    pub phonenumber: Option<String>,
-    /// New street.
-    pub street: Option<String>,
-    /// New house number.
-    pub housenumber: Option<String>,
-    /// New postal code.
-    pub postalcode: Option<String>,
-    /// New city.
-    pub city: Option<String>,
-    /// New province.
-    pub province: Option<String>,
+    /// New first name (not nullable).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub firstname: Option<Option<String>>,
+    /// New last name (not nullable).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lastname: Option<Option<String>>,
+    /// New phone number; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub phonenumber: Option<Option<String>>,
+    /// New street; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub street: Option<Option<String>>,
+    /// New house number; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub housenumber: Option<Option<String>>,
+    /// New postal code; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub postalcode: Option<Option<String>>,
+    /// New city; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub city: Option<Option<String>>,
+    /// New province; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub province: Option<Option<String>>,
+}
+
+/// A present field: `null` becomes `Some(None)` (serde's `default` makes an absent one `None`).
+fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
+
+/// Query of `GET /provider/subscribers/{id}/subscriptions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// 1..=100 (default 50).
+    pub page_size: Option<u32>,
 }
 
 /// Query of `GET /provider/subscribers`.
@@ -207,8 +269,51 @@ pub struct ConfirmInstallRequest {
     pub subscription_id: Option<String>,
     /// The switch the technician patched.
     pub switch_id: Option<String>,
-    /// The port number on that switch.
+    /// The port number on that switch. A JSON number with no fractional part is an integer
+    /// (JSON Schema's rule), so `245.0` is read as `245`.
+    #[serde(default, deserialize_with = "integral_u32")]
     pub port_number: Option<u32>,
+}
+
+/// An optional `u32` that also accepts integral floats (`245.0`); `245.5`, negative and too
+/// large numbers are refused with serde's usual messages.
+fn integral_u32<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::{Error, Unexpected};
+    let n = match Option::<serde_json::Value>::deserialize(de)? {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n,
+        Some(serde_json::Value::String(s)) => {
+            return Err(D::Error::invalid_type(Unexpected::Str(&s), &"u32"));
+        }
+        Some(serde_json::Value::Bool(b)) => {
+            return Err(D::Error::invalid_type(Unexpected::Bool(b), &"u32"));
+        }
+        Some(serde_json::Value::Array(_)) => {
+            return Err(D::Error::invalid_type(Unexpected::Seq, &"u32"));
+        }
+        Some(serde_json::Value::Object(_)) => {
+            return Err(D::Error::invalid_type(Unexpected::Map, &"u32"));
+        }
+    };
+    let out_of_range = |u: Unexpected<'_>| D::Error::invalid_value(u, &"u32");
+    if let Some(u) = n.as_u64() {
+        return u32::try_from(u)
+            .map(Some)
+            .map_err(|_| out_of_range(Unexpected::Unsigned(u)));
+    }
+    if let Some(i) = n.as_i64() {
+        return Err(out_of_range(Unexpected::Signed(i)));
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if f.fract() != 0.0 || !f.is_finite() {
+        return Err(D::Error::invalid_type(Unexpected::Float(f), &"u32"));
+    }
+    if !(0.0..=f64::from(u32::MAX)).contains(&f) {
+        return Err(out_of_range(Unexpected::Float(f)));
+    }
+    // Integral and in range, so the conversion is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(Some(f as u32))
 }
 
 /// `POST /subscription/{id}/change-plan`.

@@ -98,8 +98,8 @@ pub struct SubscriberView {
     pub subscriber_id: SubscriberId,
     /// Email.
     pub email: String,
-    /// Display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Display name; `null` when none was given (like every other absent optional field:
+    /// only `subscriptions` is left out, on the list reads).
     pub username: Option<String>,
     /// First name.
     pub firstname: String,

@@ -1,7 +1,7 @@
 //! Subscriber management: create, list, get, update, list subscriptions.
 
 use super::fields::{Fields, present, uuid};
-use super::requests::{SubscriberCreateRequest, SubscriberListQuery, SubscriberPatch};
+use super::requests::{PageQuery, SubscriberCreateRequest, SubscriberListQuery, SubscriberPatch};
 use super::responses::{PageView, SubscriberCreated, SubscriberView, SubscriptionView};
 use super::{Caller, Service};
 use crate::error::{Error, Result};
@@ -109,20 +109,7 @@ impl Service {
         query: SubscriberListQuery,
     ) -> Result<PageView<SubscriberView>> {
         let mut f = Fields::under(&["query"]);
-        let page = query.page.unwrap_or(1);
-        let page_size = query.page_size.unwrap_or(50);
-        if page < 1 {
-            f.push(
-                &["page"],
-                InvalidValue::new("value_error.number.not_ge", "page must be at least 1"),
-            );
-        }
-        if !(1..=100).contains(&page_size) {
-            f.push(
-                &["page_size"],
-                InvalidValue::new("value_error.number", "page_size must be between 1 and 100"),
-            );
-        }
+        let (page, page_size) = page_bounds(&mut f, query.page, query.page_size);
         let status = f.optional(&["status"], query.status.as_deref(), |s| {
             SubscriptionStatus::parse_loose(s).ok_or_else(|| {
                 InvalidValue::new(
@@ -183,10 +170,9 @@ impl Service {
         patch: SubscriberPatch,
     ) -> Result<SubscriberView> {
         let mut f = Fields::body();
-        let mut opt =
-            |name: &str, v: &Option<String>| f.optional(&[name], v.as_deref(), Text::parse);
-        let firstname = opt("firstname", &patch.firstname);
-        let lastname = opt("lastname", &patch.lastname);
+        let firstname = required_patch(&mut f, "firstname", &patch.firstname);
+        let lastname = required_patch(&mut f, "lastname", &patch.lastname);
+        let mut opt = |name: &str, v: &Option<Option<String>>| optional_patch(&mut f, name, v);
         let phone = opt("phonenumber", &patch.phonenumber);
         let street = opt("street", &patch.street);
         let housenumber = opt("housenumber", &patch.housenumber);
@@ -211,8 +197,9 @@ impl Service {
             if let Some(v) = &lastname {
                 after.lastname = v.clone();
             }
-            let set = |slot: &mut Option<Text>, v: &Option<Text>| {
-                if v.is_some() {
+            // Absent keeps the value; `null` (`Some(None)`) clears it.
+            let set = |slot: &mut Option<Text>, v: &Option<Option<Text>>| {
+                if let Some(v) = v {
                     slot.clone_from(v);
                 }
             };
@@ -238,27 +225,41 @@ impl Service {
         ))
     }
 
-    /// `GET /provider/subscribers/{id}/subscriptions` (paginated envelope, one page).
+    /// `GET /provider/subscribers/{id}/subscriptions`: one page of the subscriber's
+    /// subscriptions, oldest first; `page_size` in the answer is the page size asked for.
     ///
     /// # Errors
-    /// 404.
+    /// 422 for `page < 1` or `page_size` outside 1..=100; 404.
     pub async fn list_subscriber_subscriptions(
         &self,
         caller: &Caller,
         id: &str,
+        query: PageQuery,
     ) -> Result<PageView<SubscriptionView>> {
+        let mut f = Fields::under(&["query"]);
+        let (page, page_size) = page_bounds(&mut f, query.page, query.page_size);
+        f.finish()?;
         let subscriber = self.subscriber(caller, id).await?;
+        // A subscriber has a handful of subscriptions: the store returns them all.
         let subs = self
             .store
             .list_subscriptions_of(caller.provider_id, subscriber.id)
             .await?;
-        let n = u32::try_from(subs.len()).unwrap_or(u32::MAX);
+        let total = subs.len() as u64;
+        let skip = u64::from(page - 1) * u64::from(page_size);
+        let results: Vec<SubscriptionView> = subs
+            .iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(page_size as usize)
+            .map(SubscriptionView::from)
+            .collect();
+        let shown = skip + results.len() as u64;
         Ok(PageView {
-            results: subs.iter().map(SubscriptionView::from).collect(),
-            total: u64::from(n),
-            page: 1,
-            page_size: n.max(1),
-            has_more: false,
+            results,
+            total,
+            page,
+            page_size,
+            has_more: shown < total,
         })
     }
 
@@ -269,6 +270,58 @@ impl Service {
             Some(s) if s.sandbox == caller.sandbox => Ok(s),
             _ => Err(not_found()),
         }
+    }
+}
+
+/// `page` (default 1, at least 1) and `page_size` (default 50, 1..=100), recording a 422 item
+/// for each bad one. The values returned are only meaningful when none was recorded.
+fn page_bounds(f: &mut Fields, page: Option<u32>, page_size: Option<u32>) -> (u32, u32) {
+    let page = page.unwrap_or(1);
+    let page_size = page_size.unwrap_or(50);
+    if page < 1 {
+        f.push(
+            &["page"],
+            InvalidValue::new("value_error.number.not_ge", "page must be at least 1"),
+        );
+    }
+    if !(1..=100).contains(&page_size) {
+        f.push(
+            &["page_size"],
+            InvalidValue::new("value_error.number", "page_size must be between 1 and 100"),
+        );
+    }
+    (page.max(1), page_size.clamp(1, 100))
+}
+
+/// A required field in a patch: absent is `Some(None)` (keep), `null` a 422.
+fn required_patch(f: &mut Fields, name: &str, v: &Option<Option<String>>) -> Option<Option<Text>> {
+    match v {
+        None => Some(None),
+        Some(None) => {
+            f.push(
+                &[name],
+                InvalidValue::new(
+                    "type_error.none.not_allowed",
+                    "none is not an allowed value",
+                ),
+            );
+            None
+        }
+        Some(Some(v)) => f.check(&[name], Text::parse(v)).map(Some),
+    }
+}
+
+/// An optional field in a patch: absent is `Some(None)` (keep), `null` is `Some(Some(None))`
+/// (clear), a value `Some(Some(Some(v)))`; an invalid value records an error and is `None`.
+fn optional_patch(
+    f: &mut Fields,
+    name: &str,
+    v: &Option<Option<String>>,
+) -> Option<Option<Option<Text>>> {
+    match v {
+        None => Some(None),
+        Some(None) => Some(Some(None)),
+        Some(Some(v)) => f.check(&[name], Text::parse(v)).map(|t| Some(Some(t))),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::schema;
         (status = 404, description = "`Location not found for location_hash`", body = schema::ErrorDetail),
         (status = 400, description = "`Plan version not active`", body = schema::ErrorDetail),
         (status = 409, description = "Location or unit already has a live subscription", body = schema::ErrorDetail),
-        (status = 422, description = "`Invalid location_hash format` or field errors", body = schema::ValidationError),
+        (status = 422, description = "`Invalid location_hash format` (a plain string) or field errors", body = schema::LocationValidationError),
         (status = 429, description = "`Rate limit exceeded` (120/min per IP)", body = schema::ErrorDetail),
     )
 )]
@@ -52,7 +52,7 @@ pub(crate) async fn complete(
         (status = 404, description = "`Location not found for location_hash`", body = schema::ErrorDetail),
         (status = 400, description = "`Plan version not active`", body = schema::ErrorDetail),
         (status = 409, description = "Location or unit taken", body = schema::ErrorDetail),
-        (status = 422, description = "Validation failure", body = schema::ValidationError),
+        (status = 422, description = "`Invalid location_hash format` (a plain string) or field errors", body = schema::LocationValidationError),
         (status = 429, description = "`Rate limit exceeded`", body = schema::ErrorDetail),
     )
 )]

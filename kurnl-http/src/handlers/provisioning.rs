@@ -49,7 +49,7 @@ pub(crate) async fn plans_me(
         (status = 404, description = "`Location not found for location_hash`", body = schema::ErrorDetail),
         (status = 400, description = "`Plan version not active`", body = schema::ErrorDetail),
         (status = 409, description = "`Location already has an active subscription`", body = schema::ErrorDetail),
-        (status = 422, description = "`Invalid location_hash format` or field errors", body = schema::ValidationError),
+        (status = 422, description = "`Invalid location_hash format` (a plain string) or field errors", body = schema::LocationValidationError),
         (status = 429, description = "`Rate limit exceeded`", body = schema::ErrorDetail),
     )
 )]
@@ -71,7 +71,7 @@ pub(crate) async fn provider_initiated(
     responses(
         (status = 202, description = "Batch queued", body = schema::BatchAccepted),
         (status = 401, description = "Missing or invalid API key", body = schema::ErrorDetail),
-        (status = 422, description = "No entries or more than 100", body = schema::ValidationError),
+        (status = 422, description = "No entries, more than 100, or an entry field of the wrong type", body = schema::ValidationError),
         (status = 429, description = "`Rate limit exceeded` / `Too many concurrent batches`", body = schema::ErrorDetail),
     )
 )]

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kurnl_core::service::{
-    PageView, SubscriberCreateRequest, SubscriberListQuery, SubscriberPatch, SubscriberView,
-    SubscriptionView,
+    PageQuery, PageView, SubscriberCreateRequest, SubscriberListQuery, SubscriberPatch,
+    SubscriberView, SubscriptionView,
 };
 
 use super::IdPath;
@@ -118,22 +118,27 @@ pub(crate) async fn update(
     path = "/api/v1/provider/subscribers/{subscriber_id}/subscriptions",
     tag = "subscribers",
     security(("api_key" = [])),
-    params(("subscriber_id" = String, Path, description = "The subscriber")),
+    params(
+        ("subscriber_id" = String, Path, description = "The subscriber"),
+        schema::PageParams,
+    ),
     responses(
-        (status = 200, description = "The subscriptions (one page)", body = schema::SubscriptionPage),
+        (status = 200, description = "A page of the subscriptions, oldest first; `page_size` is the page size asked for", body = schema::SubscriptionPage),
         (status = 401, description = "Missing or invalid API key", body = schema::ErrorDetail),
         (status = 404, description = "Unknown or another provider's subscriber", body = schema::ErrorDetail),
+        (status = 422, description = "Bad page or page_size (1..=100)", body = schema::ValidationError),
     )
 )]
 pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     IdPath(id): IdPath,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> ApiResult<Json<PageView<SubscriptionView>>> {
     Ok(Json(
         state
             .service
-            .list_subscriber_subscriptions(&caller, &id)
+            .list_subscriber_subscriptions(&caller, &id, query)
             .await?,
     ))
 }

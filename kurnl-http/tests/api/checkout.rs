@@ -361,3 +361,57 @@ async fn the_sandbox_secret_writes_sandbox_records_only() {
         "the sandbox never touches a switch"
     );
 }
+
+#[tokio::test]
+async fn a_body_without_a_provider_id_is_a_422_naming_the_field() {
+    let api = Api::new().await;
+    let secret = api.fx.a.webhook_secret.clone();
+    for (path, body) in [
+        (COMPLETE, api.checkout("np@example.com", 0)),
+        (ANONYMOUS, api.anonymous("ext-np", 1)),
+    ] {
+        let mut missing = body.clone();
+        missing
+            .as_object_mut()
+            .unwrap()
+            .remove("service_provider_document_id");
+        let r = api
+            .post(path)
+            .secret(&secret)
+            .json(&missing)
+            .send()
+            .await
+            .expect(422);
+        assert_eq!(
+            r.item_at(&["body", "service_provider_document_id"])["type"],
+            "value_error.missing"
+        );
+        let mut malformed = body.clone();
+        malformed["service_provider_document_id"] = json!("not-a-uuid");
+        let r = api
+            .post(path)
+            .secret(&secret)
+            .json(&malformed)
+            .send()
+            .await
+            .expect(422);
+        assert_eq!(
+            r.item_at(&["body", "service_provider_document_id"])["type"],
+            "value_error.uuid"
+        );
+        let mut wrong_type = body;
+        wrong_type["service_provider_document_id"] = json!(5);
+        let r = api
+            .post(path)
+            .secret(&secret)
+            .json(&wrong_type)
+            .send()
+            .await
+            .expect(422);
+        assert_eq!(
+            r.item_at(&["body", "service_provider_document_id"])["type"],
+            "type_error.str"
+        );
+    }
+    assert!(api.fx.sink.names().is_empty());
+}
