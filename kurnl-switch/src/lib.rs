@@ -50,5 +50,7 @@ pub use driver::DEFAULT_GLOBAL_SESSIONS;
 pub use ios::IosDriver;
 pub use junos::JunosDriver;
 pub use names::{DriverName, UnknownDriverName};
+/// The regex crate [`cli::PromptPatterns`] is built from, for drivers outside this crate.
+pub use regex;
 pub use template::{IosTemplates, JunosTemplates};
 pub use transport::{KnownHosts, SshOptions, fingerprint, legacy_preferred};

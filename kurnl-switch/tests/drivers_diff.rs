@@ -54,16 +54,23 @@ async fn ios_reapply_sends_no_configuration_line_and_a_plan_change_only_vlan_and
         .await
         .expect("sim");
     let d = IosDriver::new(Arc::new(sim.credentials())).with_options(options());
-    let mut s = d.open_session(&sim.switch_record("ios")).await.expect("session");
+    let mut s = d
+        .open_session(&sim.switch_record("ios"))
+        .await
+        .expect("session");
     let (a, b) = (tier(100, 50_000, 100_000), tier(101, 10_000, 20_000));
     // Both tiers' policy-maps exist after these two.
-    commands!(s, sim, change(&sim, 1, b.clone()));
-    commands!(s, sim, change(&sim, 0, a.clone()));
+    let _ = commands!(s, sim, change(&sim, 1, b.clone()));
+    let _ = commands!(s, sim, change(&sim, 0, a.clone()));
     // configure terminal, the read, end: no interface line, no write memory.
     assert_eq!(commands!(s, sim, change(&sim, 0, a.clone())), 3, "re-apply");
     // configure terminal, read, policy-map read, interface, vlan, 2x (no) service-policy
     // per direction, read-back, end, write memory.
-    assert_eq!(commands!(s, sim, change(&sim, 0, b.clone())), 12, "plan change");
+    assert_eq!(
+        commands!(s, sim, change(&sim, 0, b.clone())),
+        12,
+        "plan change"
+    );
     assert_eq!(sim.port(sim.interfaces()[0].as_str()), Some(b));
     s.close().await;
 }
@@ -74,15 +81,22 @@ async fn junos_reapply_sends_no_configuration_line() {
         .await
         .expect("sim");
     let d = JunosDriver::new(Arc::new(sim.credentials())).with_options(options());
-    let mut s = d.open_session(&sim.switch_record("junos")).await.expect("session");
+    let mut s = d
+        .open_session(&sim.switch_record("junos"))
+        .await
+        .expect("session");
     let (a, b) = (tier(100, 50_000, 100_000), tier(101, 10_000, 20_000));
-    commands!(s, sim, change(&sim, 1, b.clone()));
-    commands!(s, sim, change(&sim, 0, a.clone()));
+    let _ = commands!(s, sim, change(&sim, 1, b.clone()));
+    let _ = commands!(s, sim, change(&sim, 0, a.clone()));
     // configure private, the read, exit configuration-mode: no set line, no commit.
     assert_eq!(commands!(s, sim, change(&sim, 0, a.clone())), 3, "re-apply");
     // configure private, read, delete + set vlan members, filter input, shaping-rate,
     // commit check, commit, exit.
-    assert_eq!(commands!(s, sim, change(&sim, 0, b.clone())), 9, "plan change");
+    assert_eq!(
+        commands!(s, sim, change(&sim, 0, b.clone())),
+        9,
+        "plan change"
+    );
     assert_eq!(sim.port(sim.interfaces()[0].as_str()), Some(b));
     s.close().await;
 }
