@@ -86,7 +86,7 @@ fn main() {
                 while !store.list_events(&q).await.unwrap().is_empty() {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     ticks += 1;
-                    if ticks % 200 == 0 {
+                    if ticks.is_multiple_of(200) {
                         let all = kurnl_core::ports::EventQuery { limit: 1_000_000, ..q.clone() };
                         eprintln!("pending: {}", store.list_events(&all).await.unwrap().len());
                     }

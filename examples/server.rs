@@ -141,13 +141,13 @@ fn print_banner(inventory: &Inventory, listen: SocketAddr) {
             println!("  X-Webhook-Secret: {}", secret.expose());
         }
     }
-    if let Some(p) = inventory.providers.first() {
-        if let Some(key) = p.api_keys.first() {
-            println!(
-                "\ntry:\n  curl -s http://{listen}/api/v1/partner/marketplace/plans/me -H 'X-API-Key: {}'",
-                key.expose()
-            );
-        }
+    if let Some(p) = inventory.providers.first()
+        && let Some(key) = p.api_keys.first()
+    {
+        println!(
+            "\ntry:\n  curl -s http://{listen}/api/v1/partner/marketplace/plans/me -H 'X-API-Key: {}'",
+            key.expose()
+        );
     }
 }
 

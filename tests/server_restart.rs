@@ -191,10 +191,10 @@ impl Server {
         drop(tx);
         let base = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = rx.recv().await {
-                if let Some(rest) = line.strip_prefix("api       http://") {
-                    if let Some(addr) = rest.split('/').next() {
-                        return Some(format!("http://{addr}/api/v1"));
-                    }
+                if let Some(rest) = line.strip_prefix("api       http://")
+                    && let Some(addr) = rest.split('/').next()
+                {
+                    return Some(format!("http://{addr}/api/v1"));
                 }
             }
             None

@@ -44,7 +44,7 @@ enum Line {
 
 /// Vendor of switch `i` (IOS and Junos alternate).
 fn vendor(i: usize) -> Vendor {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Vendor::Ios
     } else {
         Vendor::Junos
@@ -53,7 +53,7 @@ fn vendor(i: usize) -> Vendor {
 
 fn config(i: usize, ports: usize, latency_ms: u64) -> SimConfig {
     let mut config = SimConfig::new(vendor(i)).with_interface_count(ports);
-    config.hostname = format!("sim-{}{i}", if i % 2 == 0 { "sw" } else { "ex" });
+    config.hostname = format!("sim-{}{i}", if i.is_multiple_of(2) { "sw" } else { "ex" });
     config.latency = Duration::from_millis(latency_ms);
     config
 }

@@ -108,13 +108,12 @@ pub(crate) fn map_pg(err: sqlx::Error) -> StoreError {
     let sqlx::Error::Database(db) = &err else {
         return other(err);
     };
-    if db.kind() == sqlx::error::ErrorKind::UniqueViolation {
-        if let Some((_, kind)) = PG_CONSTRAINTS
+    if db.kind() == sqlx::error::ErrorKind::UniqueViolation
+        && let Some((_, kind)) = PG_CONSTRAINTS
             .iter()
             .find(|(name, _)| Some(*name) == db.constraint())
-        {
-            return StoreError::Conflict(*kind);
-        }
+    {
+        return StoreError::Conflict(*kind);
     }
     // serialization_failure, deadlock_detected, lock_not_available, admin/crash shutdown
     let retryable = matches!(

@@ -44,12 +44,11 @@ impl SigningKey {
     /// The Standard Webhooks key of a secret (see the type docs).
     pub fn standard(secret: &Secret) -> Self {
         let raw = secret.expose();
-        if let Some(encoded) = raw.strip_prefix(WHSEC_PREFIX) {
-            if let Ok(bytes) = LENIENT_BASE64.decode(encoded) {
-                if !bytes.is_empty() {
-                    return Self(bytes);
-                }
-            }
+        if let Some(encoded) = raw.strip_prefix(WHSEC_PREFIX)
+            && let Ok(bytes) = LENIENT_BASE64.decode(encoded)
+            && !bytes.is_empty()
+        {
+            return Self(bytes);
         }
         Self(raw.as_bytes().to_vec())
     }

@@ -33,10 +33,10 @@ fn conforms(doc: &Value, schema: &Value, value: &Value) -> bool {
     if let Some(options) = schema["oneOf"].as_array() {
         return options.iter().filter(|s| conforms(doc, s, value)).count() == 1;
     }
-    if let Some(values) = schema["enum"].as_array() {
-        if !values.contains(value) {
-            return false;
-        }
+    if let Some(values) = schema["enum"].as_array()
+        && !values.contains(value)
+    {
+        return false;
     }
     let type_ok = |t: &str| match t {
         "object" => value.is_object(),
@@ -56,20 +56,19 @@ fn conforms(doc: &Value, schema: &Value, value: &Value) -> bool {
     if !types_ok {
         return false;
     }
-    if let Some(required) = schema["required"].as_array() {
-        if required
+    if let Some(required) = schema["required"].as_array()
+        && required
             .iter()
             .any(|k| value.get(k.as_str().unwrap_or_default()).is_none())
-        {
-            return false;
-        }
+    {
+        return false;
     }
     if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
         for (k, v) in obj {
-            if let Some(s) = props.get(k) {
-                if !conforms(doc, s, v) {
-                    return false;
-                }
+            if let Some(s) = props.get(k)
+                && !conforms(doc, s, v)
+            {
+                return false;
             }
         }
     }

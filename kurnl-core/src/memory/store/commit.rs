@@ -146,10 +146,10 @@ impl State {
             let seq = self.seq();
             self.subscriptions.insert(new.id, Row { seq, value: new });
         }
-        if let Some(update) = writes.subscription_update {
-            if let Some(row) = self.subscriptions.get_mut(&update.after.id) {
-                row.value = update.after;
-            }
+        if let Some(update) = writes.subscription_update
+            && let Some(row) = self.subscriptions.get_mut(&update.after.id)
+        {
+            row.value = update.after;
         }
         for job in writes.jobs {
             self.insert_job(job);
