@@ -2,7 +2,8 @@
 # Fuzzes the documented API with schemathesis (pinned in .ci/requirements-schemathesis.txt):
 # builds the server example, starts it on 127.0.0.1 with a free port and a temporary database
 # over the demo network, waits until it answers, runs every check (bounded per operation) with
-# the demo credentials, then stops the server. Any failure fails the script.
+# the demo credentials, then stops the server. Any failure fails the script. Rate limits are
+# off (`--no-rate-limit`): with them on, most generated requests would only see 429.
 #
 # Assumes the server example takes `--listen ADDR` and `--db PATH` and serves
 # `/api/v1/openapi.json` with the credentials of examples/demo-network.toml.
@@ -25,7 +26,7 @@ cargo build --example server
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
-"$target_dir/debug/examples/server" --listen "127.0.0.1:$port" --db "$work/kurnl.db" \
+"$target_dir/debug/examples/server" --listen "127.0.0.1:$port" --db "$work/kurnl.db" --no-rate-limit \
   >"$work/server.log" 2>&1 &
 server=$!
 stop() {

@@ -22,6 +22,7 @@ use anyhow::Context;
 use clap::Parser;
 use kurnl::Kurnl;
 use kurnl::engine::{DeliveryPolicy, DispatcherConfig, EngineConfig};
+use kurnl::http::RouterConfig;
 use kurnl::inventory::Inventory;
 use kurnl::ports::Store;
 use kurnl::switch::sim::{SimConfig, SwitchSim, Vendor};
@@ -49,6 +50,10 @@ struct Args {
     /// taken over after this long. The webhook timeout is capped at half of it.
     #[arg(long, default_value_t = 30)]
     lease_secs: u32,
+    /// Serve without the documented rate limits (for load tests and API fuzzers such as
+    /// schemathesis, which would otherwise mostly see 429).
+    #[arg(long)]
+    no_rate_limit: bool,
 }
 
 /// The store named by the arguments.
@@ -181,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
             lease,
             ..DispatcherConfig::default()
         })
+        .router_config(RouterConfig::default().with_rate_limiting(!args.no_rate_limit))
         .build()
         .await?;
     println!("database  {store_name}");

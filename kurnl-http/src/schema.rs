@@ -208,7 +208,7 @@ pub(crate) struct AnonymousRequest {
     mac_address: Option<String>,
 }
 
-/// CKO-04 provider-initiated provisioning, and one bulk entry.
+/// CKO-04 provider-initiated provisioning.
 #[derive(ToSchema)]
 pub(crate) struct ProvisionRequest {
     plan_version_id: Uuid,
@@ -269,7 +269,45 @@ pub(crate) struct ProvisionRequest {
 #[derive(ToSchema)]
 pub(crate) struct BulkRequest {
     #[schema(min_items = 1, max_items = 100)]
-    subscribers: Vec<ProvisionRequest>,
+    subscribers: Vec<BulkEntry>,
+}
+
+/// One bulk entry: the fields of CKO-04 provider-initiated provisioning.
+///
+/// The submission checks only each entry's shape (an object whose fields are strings or null):
+/// a mistyped field is a 422 naming it and nothing is queued. Presence and values are checked
+/// per entry while the batch runs, as for CKO-04, so that one incomplete or invalid entry (a
+/// missing `province`, a malformed `location_hash`, an expired plan version) fails alone with
+/// its `error` in the batch's `results` and the others go ahead.
+#[derive(ToSchema)]
+pub(crate) struct BulkEntry {
+    /// Required for the entry to succeed (a UUID).
+    plan_version_id: Option<String>,
+    /// Required for the entry to succeed (10 hex characters).
+    location_hash: Option<String>,
+    /// Required for the entry to succeed.
+    email: Option<String>,
+    /// Required for the entry to succeed.
+    firstname: Option<String>,
+    /// Required for the entry to succeed.
+    lastname: Option<String>,
+    /// Required for the entry to succeed.
+    street: Option<String>,
+    /// Required for the entry to succeed.
+    housenumber: Option<String>,
+    /// Required for the entry to succeed.
+    postalcode: Option<String>,
+    /// Required for the entry to succeed.
+    city: Option<String>,
+    /// Required for the entry to succeed.
+    province: Option<String>,
+    /// Default `Canada`.
+    country: Option<String>,
+    phonenumber: Option<String>,
+    /// Enables port security (MAC binding).
+    mac_address: Option<String>,
+    /// When given, the idempotency key.
+    external_subscription_id: Option<String>,
 }
 
 /// Register a subscriber.
@@ -529,7 +567,11 @@ pub(crate) struct SubscriberListParams {
     /// 1..=100 (default 50).
     #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
-    /// Subscribers with a subscription in this status (case-insensitive).
+    /// Subscribers with a subscription in this status: `pending`, `pending_install`, `active`,
+    /// `suspended` or `cancelled`, in any case (the pattern spells out the case-insensitivity).
+    #[param(
+        pattern = r"^([Pp][Ee][Nn][Dd][Ii][Nn][Gg]|[Pp][Ee][Nn][Dd][Ii][Nn][Gg]_[Ii][Nn][Ss][Tt][Aa][Ll][Ll]|[Aa][Cc][Tt][Ii][Vv][Ee]|[Ss][Uu][Ss][Pp][Ee][Nn][Dd][Ee][Dd]|[Cc][Aa][Nn][Cc][Ee][Ll][Ll][Ee][Dd])$"
+    )]
     status: Option<String>,
     /// Substring of email, first name or last name.
     search: Option<String>,
