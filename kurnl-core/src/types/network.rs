@@ -184,9 +184,14 @@ impl PortDescription {
         Self("CAPTIVE".to_owned())
     }
 
-    /// `SUB-<first 8 hex of the subscription id>`.
+    /// `SUB-<the subscription id's 32 hex digits>` (36 characters).
+    ///
+    /// The whole id, because subscription ids are time-ordered (UUIDv7): their first digits
+    /// are a timestamp, so any prefix is shared by subscriptions created close together. 36
+    /// characters fit every supported device (IOS allows 240, Junos and EOS more) and this
+    /// type's own limit of 64.
     pub fn for_subscription(id: crate::types::SubscriptionId) -> Self {
-        Self(format!("SUB-{}", &id.0.simple().to_string()[..8]))
+        Self(format!("SUB-{}", id.0.simple()))
     }
 
     /// The text.
@@ -239,6 +244,31 @@ mod tests {
         assert!(PortDescription::parse("SUB-1234").is_ok());
         for bad in ["", "two words", "a\nb", "x|y", "\u{7f}"] {
             assert!(PortDescription::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn subscriptions_created_together_get_distinct_descriptions() {
+        use crate::types::SubscriptionId;
+        // Ids minted in one burst share their timestamp digits; their descriptions must not.
+        let ids: Vec<SubscriptionId> = (0..64)
+            .map(|_| SubscriptionId::new_time_ordered())
+            .collect();
+        let descriptions: std::collections::HashSet<String> = ids
+            .iter()
+            .map(|id| PortDescription::for_subscription(*id).as_str().to_owned())
+            .collect();
+        assert_eq!(
+            descriptions.len(),
+            ids.len(),
+            "every subscription gets its own description"
+        );
+        for d in &descriptions {
+            assert!(
+                PortDescription::parse(d).is_ok(),
+                "{d} is a valid description"
+            );
+            assert_eq!(d.len(), 36, "{d}: SUB- and 32 hex digits");
         }
     }
 
