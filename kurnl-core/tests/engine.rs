@@ -4,7 +4,7 @@
 use chrono::Duration;
 use kurnl_core::memory::SwitchFault;
 use kurnl_core::model::{Job, JobStatus};
-use kurnl_core::ports::{ClaimRequest, Clock};
+use kurnl_core::ports::{ClaimRequest, Clock, DriverErrorKind};
 use kurnl_core::service::ProvisionResponse;
 use kurnl_core::testkit::Fixture;
 use kurnl_core::types::InterfaceName;
@@ -125,11 +125,14 @@ async fn a_permanent_failure_emits_provisioning_failed_once() {
         .filter(|e| e.data.name() == "provisioning.failed")
         .collect();
     assert_eq!(failed.len(), 1);
+    // The provider reads a fixed sentence; the device's reply stays in the operator's record.
+    let rejected = DriverErrorKind::CommandRejected.provider_message();
+    assert_eq!(failed[0].envelope()["error"], rejected);
+    assert_eq!(job.error.as_deref(), Some(rejected), "the job endpoint too");
+    let stored = job_of(&fx, &r).await.last_error.unwrap_or_default();
     assert!(
-        failed[0].envelope()["error"]
-            .as_str()
-            .unwrap()
-            .contains("Invalid input")
+        stored.contains("Invalid input"),
+        "the stored error keeps the device's reply for operators: {stored}"
     );
     // Subscription stays ACTIVE (gap G5).
     let sub = fx

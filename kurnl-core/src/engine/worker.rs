@@ -378,7 +378,9 @@ impl ProvisioningEngine {
                             events: vec![event(EventData::ProvisioningFailed {
                                 job_id: job.id,
                                 subscription_id: job.subscription_id,
-                                error: e.message.clone(),
+                                // The provider's text names no address, key or
+                                // credential; last_error keeps the detail for operators.
+                                error: e.kind.provider_message().to_owned(),
                             })],
                         }
                     }

@@ -14,7 +14,7 @@ pub use store::{Store, default_lease};
 pub use store_types::*;
 pub use switch::{
     DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry, PortChange, PortResult,
-    SwitchDriver,
+    SwitchDriver, provider_facing_error,
 };
 
 #[cfg(feature = "testkit")]

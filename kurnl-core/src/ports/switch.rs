@@ -35,6 +35,57 @@ pub enum DriverErrorKind {
     PartiallyApplied,
 }
 
+impl DriverErrorKind {
+    const ALL: [Self; 10] = [
+        Self::Connect,
+        Self::Auth,
+        Self::HostKey,
+        Self::Negotiation,
+        Self::Timeout,
+        Self::CommandRejected,
+        Self::Protocol,
+        Self::Unsupported,
+        Self::Configuration,
+        Self::PartiallyApplied,
+    ];
+
+    /// What a provider is told about a failure of this kind (`provisioning.failed.error`,
+    /// the job endpoint, bulk results): a fixed sentence that names no management address,
+    /// host key, credential reference or device output. Operators read the full
+    /// [`DriverError`] in the job's stored `last_error` and in the logs.
+    pub fn provider_message(self) -> &'static str {
+        match self {
+            Self::Connect => "The switch could not be reached",
+            Self::Auth => "The switch refused kurnl's login",
+            Self::HostKey => "The switch's identity could not be verified",
+            Self::Negotiation => "No secure connection could be agreed with the switch",
+            Self::Timeout => "The switch did not answer in time",
+            Self::CommandRejected => "The switch rejected the port configuration",
+            Self::Protocol => "The switch gave an answer kurnl did not understand",
+            Self::Unsupported => "The switch does not support the requested port configuration",
+            Self::Configuration => "The switch is not set up for provisioning",
+            Self::PartiallyApplied => {
+                "The port was left partially changed; the network operator has to check it"
+            }
+        }
+    }
+
+    /// The kind an error's text (`"{kind:?}: {message}"`, as stored in a job's `last_error`)
+    /// starts with; `None` for other text.
+    pub fn of_stored_error(text: &str) -> Option<Self> {
+        let name = text.split_once(':')?.0;
+        Self::ALL.into_iter().find(|k| format!("{k:?}") == name)
+    }
+}
+
+/// What a provider may read about a job's stored error: the [`DriverErrorKind`]'s
+/// provider message, or a generic sentence for any other text. Never the stored text itself,
+/// which may name addresses and device output.
+pub fn provider_facing_error(stored: &str) -> &'static str {
+    DriverErrorKind::of_stored_error(stored)
+        .map_or("Provisioning failed", DriverErrorKind::provider_message)
+}
+
 /// An error with a kind and whether retrying may help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind:?}: {message}")]
@@ -171,5 +222,55 @@ impl DriverRegistry {
                 ),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod provider_error_tests {
+    use super::*;
+
+    #[test]
+    fn provider_facing_errors_name_no_address_key_or_credential() {
+        let stored = [
+            DriverError::transient(
+                DriverErrorKind::Connect,
+                "connect to 10.20.30.40:22: Connection refused",
+            ),
+            DriverError::permanent(
+                DriverErrorKind::HostKey,
+                "host key of 192.168.1.2 changed: SHA256:Zm9vYmFy expected SHA256:YmFyYmF6",
+            ),
+            DriverError::permanent(
+                DriverErrorKind::Auth,
+                "login as admin failed (credentials ref vault:switch/sw1)",
+            ),
+        ]
+        .map(|e| e.to_string());
+        for text in &stored {
+            let shown = provider_facing_error(text);
+            for leak in ["10.20.30.40", "192.168", "SHA256", "admin", "vault", ":22"] {
+                assert!(
+                    !shown.contains(leak),
+                    "{shown:?} leaks {leak:?} of {text:?}"
+                );
+            }
+        }
+        assert_eq!(
+            provider_facing_error(&stored[0]),
+            DriverErrorKind::Connect.provider_message()
+        );
+        assert_eq!(
+            provider_facing_error("lease lost at 10.0.0.1"),
+            "Provisioning failed",
+            "text that is not a driver error is never passed through"
+        );
+    }
+
+    #[test]
+    fn every_kind_is_read_back_from_its_stored_text() {
+        for kind in DriverErrorKind::ALL {
+            let text = DriverError::permanent(kind, "detail").to_string();
+            assert_eq!(DriverErrorKind::of_stored_error(&text), Some(kind));
+        }
     }
 }

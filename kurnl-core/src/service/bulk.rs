@@ -265,7 +265,14 @@ fn status_view(view: &BatchView) -> BatchStatusView {
                         Some((JobStatus::Completed, _)) => r.status = "completed",
                         Some((JobStatus::Failed, err)) => {
                             r.status = "failed";
-                            r.error = err.or_else(|| Some("provisioning failed".into()));
+                            r.error = Some(
+                                err.as_deref()
+                                    .map_or(
+                                        "Provisioning failed",
+                                        crate::ports::provider_facing_error,
+                                    )
+                                    .to_owned(),
+                            );
                         }
                         Some(_) => {}
                         // Created without a job (nothing to do on a switch): complete.

@@ -192,7 +192,9 @@ pub struct JobView {
     pub status: &'static str,
     /// Attempts so far.
     pub attempts: u32,
-    /// Last error.
+    /// Last error, as a provider may read it
+    /// ([`provider_facing_error`](crate::ports::provider_facing_error)): no address, host key
+    /// or device output. The full text is the job's stored `last_error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Created.
@@ -209,7 +211,10 @@ impl From<&Job> for JobView {
             action: j.action.as_str(),
             status: j.status.as_str(),
             attempts: j.attempts,
-            error: j.last_error.clone(),
+            error: j
+                .last_error
+                .as_deref()
+                .map(|e| crate::ports::provider_facing_error(e).to_owned()),
             created_at: j.created_at,
             updated_at: j.updated_at,
         }
