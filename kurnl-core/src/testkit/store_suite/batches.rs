@@ -119,7 +119,8 @@ pub async fn batch_limit_and_view(store: &dyn Store) {
             .iter()
             .map(|(i, j)| (*i, j.id, j.status))
             .collect::<Vec<_>>(),
-        vec![(0, job.id, JobStatus::Pending)]
+        vec![(0, job.id, JobStatus::Pending)],
+        "store conformance: Store::get_batch lists the entry's job (index, id) as pending before it runs"
     );
 
     let c = claim_ours(store, &request(at(t, 1), 1), &[w.switch]).await;
@@ -139,7 +140,8 @@ pub async fn batch_limit_and_view(store: &dyn Store) {
     let view = ok(store.get_batch(p, running[1].id).await, "get_batch").map(|v| v.jobs);
     assert_eq!(
         view.map(|jobs| jobs.iter().map(|(_, j)| j.status).collect::<Vec<_>>()),
-        Some(vec![JobStatus::Completed])
+        Some(vec![JobStatus::Completed]),
+        "store conformance: Store::get_batch shows the batch's job completed after finish_jobs"
     );
 
     // A batch seen finished reopens when an entry is overwritten with a job still to run

@@ -15,7 +15,8 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
     ok(store.put_provider(&p).await, "put_provider");
     assert_eq!(
         ok(store.get_provider(p.id).await, "get_provider"),
-        Some(p.clone())
+        Some(p.clone()),
+        "store conformance: Store::get_provider returns the provider as put"
     );
     p.name = "renamed".into();
     p.live = WebhookEndpoint {
@@ -43,14 +44,16 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
     ok(store.put_api_key(&key).await, "put_api_key");
     assert_eq!(
         ok(store.find_api_key(&hash).await, "find_api_key"),
-        Some(key.clone())
+        Some(key.clone()),
+        "store conformance: Store::find_api_key finds a key by its hash"
     );
     assert_eq!(
         ok(
             store.find_api_key(&format!("{:0>64}", "f")).await,
             "find_api_key"
         ),
-        None
+        None,
+        "store conformance: Store::find_api_key returns None for an unknown hash"
     );
     ok(
         store.revoke_api_key(key.id, at(t, 10)).await,
@@ -101,14 +104,16 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
             store.get_plan_version(PlanVersionId::new_random()).await,
             "get_plan_version"
         ),
-        None
+        None,
+        "store conformance: Store::get_plan_version returns None for an unknown id"
     );
     assert!(
         ok(
             store.list_plan_versions(other.id).await,
             "list_plan_versions"
         )
-        .is_empty()
+        .is_empty(),
+        "store conformance: Store::list_plan_versions of a provider without plans is empty (scoped per provider)"
     );
 }
 
@@ -133,7 +138,8 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     );
     assert_eq!(
         ok(store.get_switch(SwitchId::new_random()).await, "get_switch"),
-        None
+        None,
+        "store conformance: Store::get_switch returns None for an unknown id"
     );
     let all = ok(store.list_switches().await, "list_switches");
     let ours: Vec<SwitchId> = all
@@ -153,14 +159,19 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     ok(store.put_port(&port).await, "put_port");
     assert_eq!(
         ok(store.get_port(port.port).await, "get_port"),
-        Some(port.clone())
+        Some(port.clone()),
+        "store conformance: Store::get_port returns the port as put"
     );
     let moved = Port {
         interface: interface(8),
         ..port.clone()
     };
     ok(store.put_port(&moved).await, "put_port (replace)");
-    assert_eq!(ok(store.get_port(port.port).await, "get_port"), Some(moved));
+    assert_eq!(
+        ok(store.get_port(port.port).await, "get_port"),
+        Some(moved),
+        "store conformance: Store::put_port on an existing port replaces its interface"
+    );
     assert_eq!(
         ok(
             store
@@ -171,7 +182,8 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
                 .await,
             "get_port"
         ),
-        None
+        None,
+        "store conformance: Store::get_port returns None for a port number never put"
     );
 
     let building = Building {
@@ -185,7 +197,8 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     assert_eq!(unit.map(|u| u.label), Some("4B".to_owned()), "get_unit");
     assert_eq!(
         ok(store.get_unit(UnitId::new_random()).await, "get_unit"),
-        None
+        None,
+        "store conformance: Store::get_unit returns None for an unknown id"
     );
 
     let hash = random_location_hash();
@@ -198,7 +211,8 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     ok(store.put_location(&location).await, "put_location");
     assert_eq!(
         ok(store.get_location(&hash).await, "get_location"),
-        Some(location.clone())
+        Some(location.clone()),
+        "store conformance: Store::get_location returns the location as put"
     );
     assert_eq!(
         ok(
@@ -217,7 +231,8 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
             store.get_location_placement(&random_location_hash()).await,
             "get_location_placement"
         ),
-        None
+        None,
+        "store conformance: Store::get_location_placement returns None for an unknown location hash"
     );
     let replaced = Location {
         unit_id: Some(unit_id),
@@ -229,13 +244,15 @@ pub async fn inventory_roundtrip(store: &dyn Store) {
     );
     assert_eq!(
         ok(store.get_location(&hash).await, "get_location"),
-        Some(replaced)
+        Some(replaced),
+        "store conformance: Store::put_location on an existing hash replaces the location"
     );
     assert_eq!(
         ok(
             store.get_location(&random_location_hash()).await,
             "get_location"
         ),
-        None
+        None,
+        "store conformance: Store::get_location returns None for an unknown hash"
     );
 }

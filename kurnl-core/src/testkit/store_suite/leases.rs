@@ -76,14 +76,22 @@ pub async fn lease_expiry_reaped_and_reclaimed(store: &dyn Store) {
     let again = claim_ours(store, &request(at(t, 62), 1), &[w.switch]).await;
     let again =
         again.unwrap_or_else(|| panic!("store conformance: a reaped job was not claimable again"));
-    assert_eq!(ids(&again.jobs), vec![j.id]);
+    assert_eq!(
+        ids(&again.jobs),
+        vec![j.id],
+        "store conformance: Store::claim_jobs hands a reaped job out again"
+    );
     assert_ne!(again.lease, c.lease, "a new claim needs a new lease");
     assert_eq!(
         again.jobs[0].attempts, 2,
         "the second claim is the second attempt"
     );
     finish(store, again.lease, &[j.id], at(t, 63)).await;
-    assert_eq!(stored_job(store, &j).await.status, JobStatus::Completed);
+    assert_eq!(
+        stored_job(store, &j).await.status,
+        JobStatus::Completed,
+        "store conformance: Store::finish_jobs under the new lease completes the reclaimed job"
+    );
 }
 
 /// `finish_jobs` is all-or-nothing: an unknown lease, or one job not held under the lease,
@@ -98,7 +106,11 @@ pub async fn finish_with_stale_lease_is_rejected(store: &dyn Store) {
     let (_, unclaimed) = subscription_with_job(store, &w, w.ports[2], at(t, 2), at(t, 1000)).await;
     let c = claim_ours(store, &request(at(t, 5), 10), &[w.switch]).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: due jobs not claimed"));
-    assert_eq!(ids(&c.jobs), vec![a.id, b.id]);
+    assert_eq!(
+        ids(&c.jobs),
+        vec![a.id, b.id],
+        "store conformance: Store::claim_jobs claims exactly the due jobs (not the one due later), oldest first"
+    );
     let completed = |id| JobOutcome {
         job_id: id,
         result: JobResult::Completed { events: vec![] },
@@ -239,7 +251,10 @@ pub async fn retry_reschedules(store: &dyn Store) {
     let c = claim_ours(store, &request(at(t, 601), 1), &[w.switch]).await;
     let c =
         c.unwrap_or_else(|| panic!("store conformance: a retried job was not claimed once due"));
-    assert_eq!(c.jobs[0].attempts, 2);
+    assert_eq!(
+        c.jobs[0].attempts, 2,
+        "store conformance: Store::claim_jobs of a retried job counts it as the second attempt"
+    );
 
     let failed_event = event(&sub, idle_time());
     let failed = JobResult::Failed {

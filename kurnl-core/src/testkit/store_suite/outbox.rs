@@ -364,7 +364,8 @@ pub async fn event_listing_filters(store: &dyn Store) {
             .iter()
             .map(|e| (e.id, e.sequence))
             .collect::<Vec<_>>(),
-        all.iter().copied().zip(1..).collect::<Vec<_>>()
+        all.iter().copied().zip(1..).collect::<Vec<_>>(),
+        "store conformance: Store::list_events_of returns the subscription's events in order with sequences 1, 2, ..."
     );
     let (e, log) = stored(store, w.provider, all[0]).await;
     assert_eq!(

@@ -168,7 +168,11 @@ pub async fn claim_respects_port_order(store: &dyn Store) {
     let claimed = claim_ours(store, &request(at(t, 103), 10), &[w.switch]).await;
     let claimed = claimed
         .unwrap_or_else(|| panic!("store conformance: the next job of the port was not claimable"));
-    assert_eq!(ids(&claimed.jobs), vec![second.id]);
+    assert_eq!(
+        ids(&claimed.jobs),
+        vec![second.id],
+        "store conformance: Store::claim_jobs hands out the port's next job once the first finished"
+    );
     finish(store, claimed.lease, &[second.id], at(t, 104)).await;
 }
 
@@ -211,7 +215,11 @@ pub async fn claim_respects_switch_session_limit(store: &dyn Store) {
     finish(store, leases[0].lease, &ids(&leases[0].jobs), now).await;
     let c = claim_ours(store, &request(now, 1), &[w.switch]).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: a freed session was not reused"));
-    assert_eq!(ids(&c.jobs), vec![jobs[2].id]);
+    assert_eq!(
+        ids(&c.jobs),
+        vec![jobs[2].id],
+        "store conformance: Store::claim_jobs reuses a freed switch session for the next job"
+    );
     finish(store, c.lease, &ids(&c.jobs), now).await;
     finish(store, leases[1].lease, &ids(&leases[1].jobs), now).await;
 
@@ -258,7 +266,11 @@ pub async fn claim_respects_switch_session_limit(store: &dyn Store) {
     let c = c.unwrap_or_else(|| {
         panic!("store conformance: the second job of the missing switch was not claimable")
     });
-    assert_eq!(ids(&c.jobs), vec![ghost_jobs[1].id]);
+    assert_eq!(
+        ids(&c.jobs),
+        vec![ghost_jobs[1].id],
+        "store conformance: Store::claim_jobs hands out the next job of a switch missing from the inventory once its one session is free"
+    );
     finish(store, c.lease, &ids(&c.jobs), now).await;
 }
 
@@ -356,6 +368,10 @@ pub async fn claim_batches_one_switch(store: &dyn Store) {
     finish(store, c2.lease, &ids(&c2.jobs), now).await;
     let c = claim_ours(store, &request(at(t, 1001), 10), &ours).await;
     let c = c.unwrap_or_else(|| panic!("store conformance: a job that became due was not claimed"));
-    assert_eq!(ids(&c.jobs), vec![later.id]);
+    assert_eq!(
+        ids(&c.jobs),
+        vec![later.id],
+        "store conformance: Store::claim_jobs claims a job once it became due"
+    );
     finish(store, c.lease, &ids(&c.jobs), at(t, 1001)).await;
 }

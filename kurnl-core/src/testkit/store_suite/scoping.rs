@@ -46,11 +46,21 @@ pub async fn provider_scoping(store: &dyn Store) {
             store.get_subscription(w.provider, sub.id).await,
             "get_subscription"
         )
-        .is_some()
+        .is_some(),
+        "store conformance: Store::get_subscription finds the subscription for its own provider"
     );
-    assert!(ok(store.get_job(w.provider, j.id).await, "get_job").is_some());
-    assert!(ok(store.get_event(w.provider, e.id).await, "get_event").is_some());
-    assert!(ok(store.get_batch(w.provider, batch.id).await, "get_batch").is_some());
+    assert!(
+        ok(store.get_job(w.provider, j.id).await, "get_job").is_some(),
+        "store conformance: Store::get_job finds the job for its own provider"
+    );
+    assert!(
+        ok(store.get_event(w.provider, e.id).await, "get_event").is_some(),
+        "store conformance: Store::get_event finds the event for its own provider"
+    );
+    assert!(
+        ok(store.get_batch(w.provider, batch.id).await, "get_batch").is_some(),
+        "store conformance: Store::get_batch finds the batch for its own provider"
+    );
     // ... the intruder nothing.
     let p = intruder;
     let leak = "store conformance: provider scoping leaks through";

@@ -105,7 +105,8 @@ pub async fn subscriber_email_is_unique(store: &dyn Store) {
             store.get_subscriber(provider, first.id).await,
             "get_subscriber"
         ),
-        Some(first.clone())
+        Some(first.clone()),
+        "store conformance: Store::get_subscriber returns the first subscriber unchanged after a refused duplicate email"
     );
     assert_eq!(
         ok(
@@ -139,7 +140,8 @@ pub async fn subscriber_update_cas(store: &dyn Store) {
     );
     assert_eq!(
         ok(store.get_subscriber(provider, s.id).await, "get_subscriber"),
-        Some(after.clone())
+        Some(after.clone()),
+        "store conformance: Store::get_subscriber returns the subscriber as the successful compare-and-set update left it"
     );
 
     let mut stale = s.clone();
@@ -296,7 +298,11 @@ pub async fn subscriber_list_paging_filter_search(store: &dyn Store) {
         total, 3,
         "search 'zEd' must match first name, last name and email case-insensitively"
     );
-    assert_eq!(sorted(found), sorted(want));
+    assert_eq!(
+        sorted(found),
+        sorted(want),
+        "store conformance: Store::list_subscribers search 'zEd' returns exactly the matching subscribers"
+    );
 
     // Status filter: subscribers 0 and 3 have an ACTIVE subscription, 3 also a cancelled one.
     for (i, status) in [
