@@ -68,6 +68,7 @@ mod openapi;
 mod rate_limit;
 mod router;
 mod schema;
+mod schema_deliveries;
 mod trace;
 
 pub use auth::{API_KEY_HEADER, WEBHOOK_SECRET_HEADER};

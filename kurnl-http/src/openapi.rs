@@ -9,7 +9,7 @@ use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{checkout, provisioning, subscribers, subscriptions};
+use crate::handlers::{checkout, provisioning, subscribers, subscriptions, webhooks};
 use crate::schema;
 
 /// The API description served at `/api/v1/openapi.json`.
@@ -38,6 +38,8 @@ use crate::schema;
         subscriptions::suspend,
         subscriptions::reactivate,
         subscriptions::cancel,
+        webhooks::deliveries,
+        webhooks::replay,
     ),
     components(schemas(
         schema::ErrorDetail,
@@ -48,16 +50,45 @@ use crate::schema;
         schema::DeliveryMode,
         schema::CustomerType,
     )),
-    modifiers(&Security, &CommonHeaders, &Links),
+    modifiers(&Security, &CommonHeaders, &Links, &Extensions),
     tags(
         (name = "external-checkout", description = "CKO-03, authenticated with `X-Webhook-Secret`; 120 requests/minute per IP"),
         (name = "provisioning", description = "CKO-04, bulk, jobs and confirm-install; 300 requests/minute per API key"),
         (name = "plans", description = "The caller's plan versions"),
         (name = "subscribers", description = "Subscriber management"),
         (name = "subscriptions", description = "Subscription lifecycle"),
+        (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays"),
     )
 )]
 pub struct ApiDoc;
+
+/// Operations kurnl adds to the documented API.
+const EXTENSION_OPERATIONS: [&str; 3] = [
+    "/api/v1/partner/provisioning/jobs/{job_id}",
+    "/api/v1/provider/webhooks/deliveries",
+    "/api/v1/provider/webhooks/replay",
+];
+
+/// Marks the operations that are not part of kurnl's documented API with
+/// `x-kurnl-extension: true`.
+struct Extensions;
+
+impl Modify for Extensions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for path in EXTENSION_OPERATIONS {
+            let Some(item) = openapi.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                let mark = utoipa::openapi::extensions::ExtensionsBuilder::new()
+                    .add("x-kurnl-extension", true)
+                    .build();
+                op.extensions.get_or_insert_with(Default::default).merge(mark);
+            }
+        }
+    }
+}
 
 /// Adds the two credential schemes.
 struct Security;

@@ -17,7 +17,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
-use crate::handlers::{checkout, provisioning, subscribers, subscriptions};
+use crate::handlers::{checkout, provisioning, subscribers, subscriptions, webhooks};
 use crate::rate_limit::{RateLimiter, rate_limit};
 use crate::trace::trace;
 
@@ -116,6 +116,11 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
             &p("/subscription/{subscription_id}/cancel"),
             post(subscriptions::cancel),
         )
+        .route(
+            &p("/provider/webhooks/deliveries"),
+            get(webhooks::deliveries),
+        )
+        .route(&p("/provider/webhooks/replay"), post(webhooks::replay))
         .route(&p("/openapi.json"), get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

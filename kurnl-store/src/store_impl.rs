@@ -316,6 +316,39 @@ macro_rules! impl_store {
             ) -> Result<Vec<DeliveryAttempt>, StoreError> {
                 read!(self, outbox::list_delivery_attempts, id)
             }
+            async fn list_deliveries(
+                &self,
+                filter: &kurnl_core::ports::DeliveryFilter,
+                page: u32,
+                page_size: u32,
+            ) -> Result<Page<kurnl_core::ports::DeliverySummary>, StoreError> {
+                read_tx!(self, deliveries::list_deliveries, filter, page, page_size)
+            }
+            async fn replay_deliveries(
+                &self,
+                filter: &kurnl_core::ports::DeliveryFilter,
+                now: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                write_tx!(self, deliveries::replay_deliveries, filter, now)
+            }
+            async fn disable_endpoint(
+                &self,
+                endpoint: &kurnl_core::ports::DisabledEndpoint,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, deliveries::disable_endpoint, endpoint)
+            }
+            async fn enable_endpoint(
+                &self,
+                provider: ProviderId,
+                sandbox: bool,
+            ) -> Result<bool, StoreError> {
+                write_tx!(self, deliveries::enable_endpoint, provider, sandbox)
+            }
+            async fn list_disabled_endpoints(
+                &self,
+            ) -> Result<Vec<kurnl_core::ports::DisabledEndpoint>, StoreError> {
+                read!(self, deliveries::list_disabled_endpoints)
+            }
             async fn create_batch(
                 &self,
                 batch: &Batch,
@@ -372,7 +405,7 @@ macro_rules! store_imports {
             ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
         };
         use $crate::ops::grouped::GroupedWrite;
-        use $crate::ops::{batches, inventory, outbox, queue, subscribers, subscriptions};
+        use $crate::ops::{batches, deliveries, inventory, outbox, queue, subscribers, subscriptions};
         use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};
     };
 }

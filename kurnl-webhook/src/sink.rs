@@ -46,6 +46,7 @@ pub const NO_URL_NOTE: &str = "no webhook url configured";
 /// | 2xx | `Acknowledged` (body ignored) |
 /// | 429, 503 | `Retryable`, `retry_after` from `Retry-After` (seconds or HTTP date, capped) |
 /// | other 5xx, connection errors, timeouts | `Retryable` |
+/// | 410 | `Gone` (Standard Webhooks: the receiver asks to stop; the dispatcher disables the endpoint) |
 /// | 3xx (redirect not followed), other 4xx, any other status | `Rejected` |
 /// | no webhook URL for the environment | `Acknowledged`, no status, error note [`NO_URL_NOTE`] (the event is kept in the outbox, nothing is sent) |
 /// | URL that does not parse or is not http(s) | `Rejected` |
@@ -316,6 +317,13 @@ impl HttpEventSink {
                 outcome: SinkOutcome::Retryable { retry_after },
                 status_code: Some(code),
                 error: Some(error),
+            };
+        }
+        if code == 410 {
+            return SinkReport {
+                outcome: SinkOutcome::Gone,
+                status_code: Some(code),
+                error: Some("http 410, endpoint gone: disabled".into()),
             };
         }
         if status.is_server_error() {

@@ -63,11 +63,18 @@ async fn server_errors_are_retried() {
 
 #[tokio::test]
 async fn client_errors_are_rejected() {
-    for status in [400, 401, 403, 404, 408, 410, 422] {
+    for status in [400, 401, 403, 404, 408, 422] {
         let (report, _) = outcome_of(Action::status(status)).await;
         assert_eq!(report.outcome, SinkOutcome::Rejected, "{status}");
         assert_eq!(report.status_code, Some(status));
     }
+}
+
+#[tokio::test]
+async fn gone_asks_to_stop() {
+    let (report, _) = outcome_of(Action::status(410)).await;
+    assert_eq!(report.outcome, SinkOutcome::Gone);
+    assert_eq!(report.status_code, Some(410));
 }
 
 #[tokio::test]

@@ -34,7 +34,8 @@ use super::Backoff;
 use super::work_signal::WorkSignal;
 use crate::model::{DeliveryAttempt, DeliveryStatus, Event, Provider};
 use crate::ports::{
-    Clock, DeliveryNext, DeliveryRecord, EventClaim, EventQuery, EventSink, EventWithAttempts,
+    Clock, DeliveryNext, DeliveryRecord, DisabledEndpoint, EventClaim, EventQuery, EventSink,
+    EventWithAttempts,
     SinkOutcome, SinkReport, Store, StoreError, default_lease,
 };
 use crate::types::{EventId, ProviderId};
@@ -173,6 +174,28 @@ impl DeliveryPolicy {
         }
     }
 
+    /// The names [`DeliveryPolicy::named`] knows: `standard-webhooks` (the default) and
+    /// `kurnl` (the documented 3 attempts).
+    pub const NAMES: [&'static str; 2] = ["standard-webhooks", "kurnl"];
+
+    /// A preset by name: `standard-webhooks` ([`DeliveryPolicy::standard_webhooks`], the
+    /// default) or `kurnl` ([`DeliveryPolicy::kurnl_default`], kurnl's documented 3-attempt
+    /// policy); `None` for any other name.
+    ///
+    /// ```
+    /// use kurnl_core::engine::DeliveryPolicy;
+    /// assert_eq!(DeliveryPolicy::named("kurnl"), Some(DeliveryPolicy::kurnl_default()));
+    /// assert_eq!("standard-webhooks".parse(), Ok(DeliveryPolicy::default()));
+    /// assert!(DeliveryPolicy::named("forever").is_none());
+    /// ```
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "standard-webhooks" => Some(Self::standard_webhooks()),
+            "kurnl" => Some(Self::kurnl_default()),
+            _ => None,
+        }
+    }
+
     /// The same policy without random spread.
     pub fn without_jitter(self) -> Self {
         Self {
@@ -188,13 +211,14 @@ impl DeliveryPolicy {
 
     /// What to do after attempt number `attempt` (1-based) ended with `report`, at `now`.
     ///
-    /// Acknowledged events are delivered; rejected ones fail at once; retryable ones are tried
+    /// Acknowledged events are delivered; rejected ones (and `410 Gone`) fail at once;
+    /// retryable ones are tried
     /// again after the schedule's delay or the receiver's `Retry-After`, whichever is longer,
     /// and fail when no attempt is left.
     pub fn next_step(&self, attempt: u32, report: &SinkReport, now: DateTime<Utc>) -> DeliveryNext {
         match &report.outcome {
             SinkOutcome::Acknowledged => DeliveryNext::Delivered,
-            SinkOutcome::Rejected => DeliveryNext::Failed,
+            SinkOutcome::Rejected | SinkOutcome::Gone => DeliveryNext::Failed,
             SinkOutcome::Retryable { retry_after } => {
                 match self.schedule.jittered_delay_after(attempt) {
                     None => DeliveryNext::Failed,
@@ -213,11 +237,28 @@ impl DeliveryPolicy {
     }
 }
 
+/// The default is [`DeliveryPolicy::standard_webhooks`]: at-least-once across outages of
+/// hours. kurnl's documented 3-attempt policy is [`DeliveryPolicy::kurnl_default`] (named
+/// `kurnl`).
 impl Default for DeliveryPolicy {
     fn default() -> Self {
-        Self::kurnl_default()
+        Self::standard_webhooks()
     }
 }
+
+impl std::str::FromStr for DeliveryPolicy {
+    type Err = UnknownPolicy;
+
+    /// [`DeliveryPolicy::named`].
+    fn from_str(name: &str) -> Result<Self, UnknownPolicy> {
+        Self::named(name).ok_or_else(|| UnknownPolicy(name.to_owned()))
+    }
+}
+
+/// A delivery policy name that is not one of [`DeliveryPolicy::NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown delivery policy {0:?}: expected one of standard-webhooks, kurnl")]
+pub struct UnknownPolicy(pub String);
 
 /// Tuning of an [`OutboxDispatcher`].
 #[derive(Debug, Clone, PartialEq)]
@@ -365,40 +406,56 @@ impl OutboxDispatcher {
         if events.is_empty() {
             return Ok(0);
         }
-        let providers = self.load_providers(&events).await;
+        let targets = Arc::new(self.load_targets(&events).await);
         let count = events.len();
         futures::stream::iter(events)
-            .map(|event| {
-                let provider = providers.get(&event.provider_id).cloned();
-                self.attempt(event, provider)
-            })
+            .map(|event| self.attempt(event, Arc::clone(&targets)))
             .buffer_unordered(self.config.concurrency.max(1))
             .for_each(|()| async {})
             .await;
         Ok(count)
     }
 
-    /// Looks each distinct provider up once. `None` for a missing provider; a lookup error
-    /// leaves the provider out of the map (its events are skipped this round).
-    async fn load_providers(&self, events: &[Event]) -> HashMap<ProviderId, Option<Arc<Provider>>> {
-        let mut providers = HashMap::new();
+    /// Looks each distinct provider up once, and the disabled endpoints. `None` for a missing
+    /// provider; a lookup error leaves the provider out of the map (its events are skipped
+    /// this round and retried after their lease).
+    async fn load_targets(&self, events: &[Event]) -> Targets {
+        let mut targets = Targets::default();
+        if events.is_empty() {
+            return targets;
+        }
         for event in events {
-            if providers.contains_key(&event.provider_id) {
+            if targets.providers.contains_key(&event.provider_id) {
                 continue;
             }
             match self.store.get_provider(event.provider_id).await {
                 Ok(found) => {
-                    providers.insert(event.provider_id, found.map(Arc::new));
+                    targets
+                        .providers
+                        .insert(event.provider_id, found.map(Arc::new));
                 }
                 Err(error) => {
                     tracing::warn!(provider = %event.provider_id, %error, "outbox: provider lookup failed; retrying after the lease");
                 }
             }
         }
-        providers
+        match self.store.list_disabled_endpoints().await {
+            Ok(all) => {
+                targets.disabled = all
+                    .into_iter()
+                    .map(|d| ((d.provider_id, d.sandbox), d))
+                    .collect();
+            }
+            Err(error) => {
+                // Deliver anyway: a receiver that is still gone answers 410 again.
+                tracing::warn!(%error, "outbox: reading disabled endpoints failed");
+            }
+        }
+        targets
     }
 
-    async fn attempt(&self, event: Event, provider: Option<Option<Arc<Provider>>>) {
+    async fn attempt(&self, event: Event, targets: Arc<Targets>) {
+        let provider = targets.providers.get(&event.provider_id).cloned();
         let Some(lease) = event.lease else {
             tracing::warn!(event = %event.id, "outbox: claimed event carries no lease; skipped");
             return;
@@ -410,29 +467,29 @@ impl OutboxDispatcher {
         let attempt = event.attempts.saturating_add(1);
         let at = self.clock.now();
         let started = Instant::now();
-        let report = match provider {
+        let report = match &provider {
             None => SinkReport {
                 outcome: SinkOutcome::Rejected,
                 status_code: None,
                 error: Some("provider not found".into()),
             },
-            Some(provider) => match tokio::time::timeout(
-                self.policy.timeout,
-                self.sink.deliver(&event, &provider),
-            )
-            .await
-            {
-                Ok(report) => report,
-                Err(_) => SinkReport {
-                    outcome: SinkOutcome::Retryable { retry_after: None },
+            Some(provider) => match targets.disabled_for(provider, event.sandbox) {
+                Some(disabled) => SinkReport {
+                    outcome: SinkOutcome::Rejected,
                     status_code: None,
                     error: Some(format!(
-                        "timed out after {} ms",
-                        self.policy.timeout.as_millis()
+                        "not sent: the endpoint answered 410 Gone at {} and is disabled; a replay re-enables it",
+                        disabled.disabled_at.to_rfc3339()
                     )),
                 },
+                None => self.deliver(&event, &provider).await,
             },
         };
+        if report.outcome == SinkOutcome::Gone
+            && let Some(provider) = &provider
+        {
+            self.disable(&event, provider, at).await;
+        }
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let next = self.policy.next_step(attempt, &report, self.clock.now());
         match next {
@@ -461,13 +518,54 @@ impl OutboxDispatcher {
             next,
         };
         match self.store.record_delivery(event.id, &record).await {
-            Ok(()) => {}
+            Ok(()) => {
+                if !matches!(next, DeliveryNext::RetryAt(_)) {
+                    // The subscription's next event (if any) may be claimed now.
+                    self.signal.events_committed();
+                }
+            }
             Err(StoreError::LeaseLost) => {
                 tracing::warn!(event = %event.id, attempt, "outbox: lease lost before the attempt was recorded");
             }
             Err(error) => {
                 tracing::warn!(event = %event.id, attempt, %error, "outbox: recording the attempt failed; retrying after the lease");
             }
+        }
+    }
+
+    async fn deliver(&self, event: &Event, provider: &Provider) -> SinkReport {
+        match tokio::time::timeout(self.policy.timeout, self.sink.deliver(event, provider)).await
+        {
+            Ok(report) => report,
+            Err(_) => SinkReport {
+                outcome: SinkOutcome::Retryable { retry_after: None },
+                status_code: None,
+                error: Some(format!(
+                    "timed out after {} ms",
+                    self.policy.timeout.as_millis()
+                )),
+            },
+        }
+    }
+
+    /// Records that the provider's endpoint for the event's environment answered 410.
+    async fn disable(&self, event: &Event, provider: &Provider, at: DateTime<Utc>) {
+        let Some(url) = provider.endpoint(event.sandbox).url.clone() else {
+            return;
+        };
+        let endpoint = DisabledEndpoint {
+            provider_id: provider.id,
+            sandbox: event.sandbox,
+            url,
+            disabled_at: at,
+            reason: format!("http 410 Gone on event {}", event.id),
+        };
+        tracing::warn!(
+            provider = %provider.id, sandbox = event.sandbox, event = %event.id,
+            "outbox: the endpoint answered 410 Gone; disabled until re-enabled or replayed"
+        );
+        if let Err(error) = self.store.disable_endpoint(&endpoint).await {
+            tracing::warn!(provider = %provider.id, %error, "outbox: recording the disabled endpoint failed");
         }
     }
 
@@ -487,7 +585,7 @@ impl OutboxDispatcher {
         let this = Arc::new(self);
         let slots = this.config.concurrency.max(1);
         let batch = this.config.batch_size.max(1);
-        let mut queue: VecDeque<(Event, Option<Option<Arc<Provider>>>)> = VecDeque::new();
+        let mut queue: VecDeque<(Event, Arc<Targets>)> = VecDeque::new();
         // Attempts run as tasks: they make progress (and release store connections) while
         // this loop is busy claiming, which a single-writer store such as SQLite needs.
         let mut in_flight = tokio::task::JoinSet::new();
@@ -506,11 +604,12 @@ impl OutboxDispatcher {
                 match this.claim(batch).await {
                     Ok(events) => {
                         more_due = events.len() >= batch as usize;
-                        let providers = this.load_providers(&events).await;
-                        queue.extend(events.into_iter().map(|event| {
-                            let provider = providers.get(&event.provider_id).cloned();
-                            (event, provider)
-                        }));
+                        let targets = Arc::new(this.load_targets(&events).await);
+                        queue.extend(
+                            events
+                                .into_iter()
+                                .map(|event| (event, Arc::clone(&targets))),
+                        );
                     }
                     Err(error) => tracing::warn!(%error, "outbox: claiming events failed"),
                 }
@@ -519,11 +618,11 @@ impl OutboxDispatcher {
                 }
             }
             while in_flight.len() < slots {
-                let Some((event, provider)) = queue.pop_front() else {
+                let Some((event, targets)) = queue.pop_front() else {
                     break;
                 };
                 let this = Arc::clone(&this);
-                in_flight.spawn(async move { this.attempt(event, provider).await });
+                in_flight.spawn(async move { this.attempt(event, targets).await });
             }
             let slot_free = in_flight.len() < slots;
             if more_due && queue.is_empty() && slot_free {
@@ -614,6 +713,23 @@ impl OutboxDispatcher {
         event: EventId,
     ) -> Result<Option<EventWithAttempts>, StoreError> {
         self.store.get_event(provider, event).await
+    }
+}
+
+/// What one claim's events are delivered to: their providers (`None` inside: the provider
+/// does not exist) and the disabled endpoints.
+#[derive(Debug, Default)]
+struct Targets {
+    providers: HashMap<ProviderId, Option<Arc<Provider>>>,
+    disabled: HashMap<(ProviderId, bool), DisabledEndpoint>,
+}
+
+impl Targets {
+    /// The disabled record that applies to the provider's current URL for this environment.
+    fn disabled_for(&self, provider: &Provider, sandbox: bool) -> Option<&DisabledEndpoint> {
+        let disabled = self.disabled.get(&(provider.id, sandbox))?;
+        let url = provider.endpoint(sandbox).url.as_deref()?;
+        (url == disabled.url).then_some(disabled)
     }
 }
 

@@ -21,7 +21,8 @@ use crate::model::{
     PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
 };
 use crate::ports::{
-    BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
+    BatchView, ClaimRequest, ClaimedJobs, DeliveryFilter, DeliveryRecord, DeliverySummary,
+    DisabledEndpoint, EventClaim, EventQuery,
     EventWithAttempts, JobOutcome, Page, QueuedWork, Store, StoreError, SubscriberQuery, WriteSet,
 };
 use crate::types::{
@@ -313,6 +314,47 @@ impl Store for InMemoryStore {
         id: EventId,
     ) -> Result<Vec<DeliveryAttempt>, StoreError> {
         self.with(|s| Ok(s.attempts.get(&id).cloned().unwrap_or_default()))
+    }
+
+    async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<DeliverySummary>, StoreError> {
+        self.with(|s| Ok(s.list_deliveries(filter, page, page_size)))
+    }
+
+    async fn replay_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.with(|s| Ok(s.replay_deliveries(filter, now)))
+    }
+
+    async fn disable_endpoint(&self, endpoint: &DisabledEndpoint) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.disabled_endpoints
+                .insert((endpoint.provider_id, endpoint.sandbox), endpoint.clone());
+            Ok(())
+        })
+    }
+
+    async fn enable_endpoint(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+    ) -> Result<bool, StoreError> {
+        self.with(|s| Ok(s.disabled_endpoints.remove(&(provider, sandbox)).is_some()))
+    }
+
+    async fn list_disabled_endpoints(&self) -> Result<Vec<DisabledEndpoint>, StoreError> {
+        self.with(|s| {
+            let mut all: Vec<DisabledEndpoint> = s.disabled_endpoints.values().cloned().collect();
+            all.sort_by_key(|d| d.disabled_at);
+            Ok(all)
+        })
     }
 
     async fn create_batch(&self, batch: &Batch, max_in_progress: u32) -> Result<(), StoreError> {

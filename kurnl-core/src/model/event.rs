@@ -62,6 +62,15 @@ pub enum EventData {
 }
 
 impl EventData {
+    /// Every value [`EventData::name`] returns.
+    pub const NAMES: [&'static str; 5] = [
+        "subscription.activated",
+        "subscription.pending_install",
+        "subscription.cancelled",
+        "provisioning.completed",
+        "provisioning.failed",
+    ];
+
     /// The documented event name.
     pub fn name(&self) -> &'static str {
         match self {

@@ -16,6 +16,11 @@ pub enum SinkOutcome {
     },
     /// Will not succeed by retrying (4xx, redirect).
     Rejected,
+    /// The receiver answered `410 Gone`: per Standard Webhooks it asks the sender to stop.
+    /// The event fails and the dispatcher disables the endpoint
+    /// ([`Store::disable_endpoint`](crate::ports::Store::disable_endpoint)); later events for
+    /// that URL are recorded as failed without being sent, until it is re-enabled.
+    Gone,
 }
 
 /// Report of one attempt.

@@ -35,8 +35,11 @@ use crate::types::{
 ///   or heartbeat; [`Store::reap_expired_leases`] returns jobs whose lease expired to
 ///   `pending` so that another worker finishes them.
 /// - **Outbox**: events get a per-subscription `sequence` (1, 2, ... in commit order). Claiming
-///   leases them like jobs; [`Store::record_delivery`] appends the attempt to the log and
-///   moves the event on.
+///   leases them like jobs, oldest first, but never an event while an earlier event of the
+///   same subscription is still `pending` (so one subscription's events are attempted in
+///   sequence order, also across retries and outages; a `failed` event does not hold its
+///   successors back). [`Store::record_delivery`] appends the attempt to the log and moves
+///   the event on.
 ///
 /// # Errors
 /// [`StoreError::Conflict`] as above, [`StoreError::NotFound`] when a row to update is
@@ -238,6 +241,32 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The attempt log of an event (any provider; for operators).
     async fn list_delivery_attempts(&self, id: EventId)
     -> Result<Vec<DeliveryAttempt>, StoreError>;
+    /// A page (1-based `page`, `page_size` per page) of one provider environment's events
+    /// matching `filter`, oldest first (creation time, then commit order), each with its
+    /// latest attempt, and how many match in all.
+    async fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<DeliverySummary>, StoreError>;
+    /// Puts every event matching `filter` back to `pending`, due at `now`, with its attempt
+    /// counter reset and its log kept (its id, sequence and payload unchanged, so receivers
+    /// deduplicate a replay like any redelivery). Events under a live lease (an attempt in
+    /// flight) are left alone. Returns how many were queued again; atomic.
+    async fn replay_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Records that an endpoint answered `410 Gone` (replaces an earlier record of the same
+    /// provider environment).
+    async fn disable_endpoint(&self, endpoint: &DisabledEndpoint) -> Result<(), StoreError>;
+    /// Removes the disabled record of a provider environment; whether there was one.
+    async fn enable_endpoint(&self, provider: ProviderId, sandbox: bool)
+    -> Result<bool, StoreError>;
+    /// Every disabled endpoint, oldest first.
+    async fn list_disabled_endpoints(&self) -> Result<Vec<DisabledEndpoint>, StoreError>;
 
     // ----- bulk batches -----
 

@@ -247,3 +247,63 @@ pub struct EventQuery {
 
 /// Events and their attempt logs.
 pub type EventWithAttempts = (Event, Vec<DeliveryAttempt>);
+
+/// Which deliveries (events with their delivery state) of one provider environment to list
+/// or replay. Every bound is optional; `since` is inclusive, `until` exclusive, both on the
+/// event's creation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryFilter {
+    /// Owner.
+    pub provider_id: ProviderId,
+    /// Environment.
+    pub sandbox: bool,
+    /// Only events in this delivery state.
+    pub status: Option<crate::model::DeliveryStatus>,
+    /// Only events of this type (`provisioning.completed`, ...).
+    pub event: Option<String>,
+    /// Only events created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events created before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl DeliveryFilter {
+    /// Every delivery of one provider environment.
+    pub fn all(provider_id: ProviderId, sandbox: bool) -> Self {
+        Self {
+            provider_id,
+            sandbox,
+            status: None,
+            event: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// One event with the latest attempt of its log (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverySummary {
+    /// The event and its delivery state.
+    pub event: Event,
+    /// The most recent attempt, `None` before the first.
+    pub last_attempt: Option<DeliveryAttempt>,
+}
+
+/// A webhook endpoint that kurnl stopped delivering to because the receiver answered
+/// `410 Gone` (Standard Webhooks: the receiver asks the sender to stop). Events for it are
+/// kept and recorded as failed, so nothing is lost: re-enable the endpoint (a replay does
+/// it) or change its URL, then replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisabledEndpoint {
+    /// Owner.
+    pub provider_id: ProviderId,
+    /// Environment.
+    pub sandbox: bool,
+    /// The URL that answered 410. An endpoint whose URL has changed since is not disabled.
+    pub url: String,
+    /// When.
+    pub disabled_at: DateTime<Utc>,
+    /// Why, for operators (status and the event whose delivery got it).
+    pub reason: String,
+}

@@ -11,6 +11,7 @@ mod bulk;
 mod bulk_waves;
 mod checkout;
 mod create;
+mod deliveries;
 mod fields;
 mod inventory;
 mod lifecycle_ops;

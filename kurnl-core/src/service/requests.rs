@@ -322,3 +322,33 @@ pub struct ChangePlanRequest {
     /// The new plan version.
     pub plan_version_id: Option<String>,
 }
+
+/// Query of `GET /provider/webhooks/deliveries` (non-standard extension).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryListQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// 1..=100 (default 50).
+    pub page_size: Option<u32>,
+    /// `pending`, `delivered` or `failed` (case-insensitive).
+    pub status: Option<String>,
+    /// An event name, e.g. `provisioning.completed`.
+    pub event: Option<String>,
+    /// Events created at or after this RFC 3339 time.
+    pub since: Option<String>,
+    /// Events created before this RFC 3339 time.
+    pub until: Option<String>,
+}
+
+/// Body of `POST /provider/webhooks/replay` (non-standard extension).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayRequest {
+    /// Required: replay events created at or after this RFC 3339 time.
+    pub since: Option<String>,
+    /// Only events created before this RFC 3339 time.
+    pub until: Option<String>,
+    /// Only events in this delivery state (`failed`, `delivered`, `pending`); all by default.
+    pub status: Option<String>,
+    /// Only events of this name.
+    pub event: Option<String>,
+}

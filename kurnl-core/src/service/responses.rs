@@ -302,3 +302,122 @@ pub struct BatchStatusView {
     /// Per entry, in submission order.
     pub results: Vec<BatchResultView>,
 }
+
+/// One event and its delivery state (non-standard extension).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryView {
+    /// The event's id: the `event_id` of the envelope and the `webhook-id` header, the same
+    /// on every attempt and replay.
+    pub event_id: crate::types::EventId,
+    /// The event name.
+    pub event: &'static str,
+    /// The subscription it is about.
+    pub subscription_id: SubscriptionId,
+    /// Position among the subscription's events.
+    pub sequence: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub status: crate::model::DeliveryStatus,
+    /// Attempts since creation or the last replay.
+    pub attempts: u32,
+    /// When the event happened.
+    pub created_at: DateTime<Utc>,
+    /// The next attempt is not before this time (`null` unless `pending`).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The latest attempt, `null` before the first.
+    pub last_attempt: Option<AttemptView>,
+}
+
+impl DeliveryView {
+    /// The view of a stored delivery.
+    pub fn of(d: &crate::ports::DeliverySummary) -> Self {
+        let e = &d.event;
+        Self {
+            event_id: e.id,
+            event: e.data.name(),
+            subscription_id: e.data.subscription_id(),
+            sequence: e.sequence,
+            status: e.status,
+            attempts: e.attempts,
+            created_at: e.created_at,
+            next_attempt_at: (e.status == crate::model::DeliveryStatus::Pending)
+                .then_some(e.next_attempt_at),
+            last_attempt: d.last_attempt.as_ref().map(AttemptView::of),
+        }
+    }
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttemptView {
+    /// 1-based, since creation or the last replay.
+    pub attempt: u32,
+    /// When it started.
+    pub at: DateTime<Utc>,
+    /// The receiver's HTTP status, `null` when no response came.
+    pub status_code: Option<u16>,
+    /// How long it took.
+    pub latency_ms: u64,
+    /// Why it did not succeed, `null` when it did.
+    pub error: Option<String>,
+}
+
+impl AttemptView {
+    fn of(a: &crate::model::DeliveryAttempt) -> Self {
+        Self {
+            attempt: a.attempt,
+            at: a.at,
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            error: a.error.clone(),
+        }
+    }
+}
+
+/// A page of deliveries, paginated like the subscriber list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryPage {
+    /// Deliveries, oldest first.
+    pub results: Vec<DeliveryView>,
+    /// Matching deliveries in all pages.
+    pub total: u64,
+    /// This page (1-based).
+    pub page: u32,
+    /// Page size.
+    pub page_size: u32,
+    /// More pages follow.
+    pub has_more: bool,
+    /// Set when the endpoint answered `410 Gone` and kurnl stopped sending to it; a replay
+    /// re-enables it.
+    pub endpoint_disabled: Option<DisabledEndpointView>,
+}
+
+/// An endpoint disabled by `410 Gone`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisabledEndpointView {
+    /// The URL that answered 410.
+    pub url: String,
+    /// When.
+    pub disabled_at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+impl DisabledEndpointView {
+    /// The view of a stored record.
+    pub fn of(d: &crate::ports::DisabledEndpoint) -> Self {
+        Self {
+            url: d.url.clone(),
+            disabled_at: d.disabled_at,
+            reason: d.reason.clone(),
+        }
+    }
+}
+
+/// Answer of a replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReplayView {
+    /// Deliveries queued again.
+    pub queued: u64,
+    /// Whether the replay re-enabled an endpoint that a `410 Gone` had disabled.
+    pub endpoint_reenabled: bool,
+}

@@ -275,7 +275,7 @@ impl Service {
 
 /// `page` (default 1, at least 1) and `page_size` (default 50, 1..=100), recording a 422 item
 /// for each bad one. The values returned are only meaningful when none was recorded.
-fn page_bounds(f: &mut Fields, page: Option<u32>, page_size: Option<u32>) -> (u32, u32) {
+pub(crate) fn page_bounds(f: &mut Fields, page: Option<u32>, page_size: Option<u32>) -> (u32, u32) {
     let page = page.unwrap_or(1);
     let page_size = page_size.unwrap_or(50);
     if page < 1 {

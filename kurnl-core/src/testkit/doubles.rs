@@ -133,6 +133,11 @@ impl EventSink for RecordingEventSink {
                 status_code: Some(400),
                 error: Some("scripted: 400".into()),
             },
+            SinkOutcome::Gone => SinkReport {
+                outcome: SinkOutcome::Gone,
+                status_code: Some(410),
+                error: Some("scripted: 410".into()),
+            },
         }
     }
 }

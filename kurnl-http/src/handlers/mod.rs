@@ -4,6 +4,7 @@ pub(crate) mod checkout;
 pub(crate) mod provisioning;
 pub(crate) mod subscribers;
 pub(crate) mod subscriptions;
+pub(crate) mod webhooks;
 
 use axum::extract::FromRequestParts;
 use axum::extract::Path;

@@ -4,6 +4,7 @@
 
 pub(crate) mod batches;
 pub(crate) mod commit;
+pub(crate) mod deliveries;
 pub(crate) mod grouped;
 pub(crate) mod inventory;
 pub(crate) mod outbox;

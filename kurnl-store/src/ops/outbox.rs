@@ -12,8 +12,10 @@ use kurnl_core::ports::{
 };
 use kurnl_core::types::{EventId, LeaseToken, ProviderId, SubscriptionId};
 
-/// Leases up to `limit` pending, due events that are not under a live lease, oldest first.
-/// One lease token covers the whole claim.
+/// Leases up to `limit` pending, due events that are not under a live lease, oldest first,
+/// skipping any event whose subscription has an earlier pending event (per-subscription
+/// sequence order; `events_sequence_uq` serves the check). One lease token covers the whole
+/// claim.
 pub(crate) async fn claim_events<C: Conn>(
     c: &mut C,
     claim: &EventClaim,
@@ -29,6 +31,8 @@ pub(crate) async fn claim_events<C: Conn>(
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE status = 'pending' AND next_attempt_at <= $1 \
          AND (lease IS NULL OR lease_expires_at IS NULL OR lease_expires_at < $1) \
+         AND NOT EXISTS (SELECT 1 FROM events earlier WHERE earlier.subscription_id = events.subscription_id \
+         AND earlier.sequence < events.sequence AND earlier.status = 'pending') \
          ORDER BY created_at, seq LIMIT {limit}{lock}",
         limit = claim.limit.min(10_000)
     );

@@ -205,3 +205,24 @@ impl BatchEntryRow {
         })
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DisabledEndpointRow {
+    provider_id: Uuid,
+    sandbox: bool,
+    url: String,
+    disabled_at: String,
+    reason: String,
+}
+
+impl DisabledEndpointRow {
+    pub(crate) fn into_model(self) -> StoreResult<kurnl_core::ports::DisabledEndpoint> {
+        Ok(kurnl_core::ports::DisabledEndpoint {
+            provider_id: self.provider_id.into(),
+            sandbox: self.sandbox,
+            url: self.url,
+            disabled_at: time(&self.disabled_at)?,
+            reason: self.reason,
+        })
+    }
+}

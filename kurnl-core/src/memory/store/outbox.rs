@@ -1,11 +1,14 @@
 //! The outbox: event leases, delivery records, replays and event reads.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::state::{EventRow, State};
 use crate::model::{DeliveryStatus, Event};
 use crate::ports::{
-    DeliveryNext, DeliveryRecord, EventClaim, EventQuery, EventWithAttempts, StoreError,
+    DeliveryFilter, DeliveryNext, DeliveryRecord, DeliverySummary, EventClaim, EventQuery,
+    EventWithAttempts, Page, StoreError,
 };
 use crate::types::{EventId, LeaseToken, ProviderId, SubscriptionId};
 
@@ -23,10 +26,21 @@ fn sorted(mut rows: Vec<&EventRow>) -> Vec<Event> {
 
 impl State {
     pub(super) fn claim_events(&mut self, claim: &EventClaim) -> Vec<Event> {
+        // The lowest pending sequence per subscription: only that event may be attempted.
+        let mut heads: HashMap<SubscriptionId, i64> = HashMap::new();
+        for row in self.events.values() {
+            if row.event.status == DeliveryStatus::Pending {
+                let head = heads
+                    .entry(row.event.data.subscription_id())
+                    .or_insert(row.event.sequence);
+                *head = (*head).min(row.event.sequence);
+            }
+        }
         let due: Vec<&EventRow> = self
             .events
             .values()
             .filter(|r| claimable(r, claim.now))
+            .filter(|r| heads.get(&r.event.data.subscription_id()) == Some(&r.event.sequence))
             .collect();
         let ids: Vec<EventId> = sorted(due)
             .into_iter()
@@ -134,4 +148,62 @@ impl State {
         row.lease_expires_at = None;
         Ok(())
     }
+
+    fn matching<'a>(&'a self, filter: &'a DeliveryFilter) -> impl Iterator<Item = &'a EventRow> {
+        self.events.values().filter(move |r| {
+            let e = &r.event;
+            e.provider_id == filter.provider_id
+                && e.sandbox == filter.sandbox
+                && filter.status.is_none_or(|s| e.status == s)
+                && filter.event.as_deref().is_none_or(|n| e.data.name() == n)
+                && filter.since.is_none_or(|t| e.created_at >= t)
+                && filter.until.is_none_or(|t| e.created_at < t)
+        })
+    }
+
+    pub(super) fn list_deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Page<DeliverySummary> {
+        let rows: Vec<&EventRow> = self.matching(filter).collect();
+        let total = rows.len() as u64;
+        let skip = (page.max(1) as usize - 1).saturating_mul(page_size as usize);
+        let results = sorted(rows)
+            .into_iter()
+            .skip(skip)
+            .take(page_size as usize)
+            .map(|event| DeliverySummary {
+                last_attempt: self.attempts.get(&event.id).and_then(|a| a.last()).cloned(),
+                event,
+            })
+            .collect();
+        Page { results, total }
+    }
+
+    pub(super) fn replay_deliveries(&mut self, filter: &DeliveryFilter, now: DateTime<Utc>) -> u64 {
+        let ids: Vec<EventId> = self
+            .matching(filter)
+            .filter(|r| !in_flight(r, now))
+            .map(|r| r.event.id)
+            .collect();
+        for id in &ids {
+            if let Some(row) = self.events.get_mut(id) {
+                row.event.status = DeliveryStatus::Pending;
+                row.event.attempts = 0;
+                row.event.next_attempt_at = now;
+                row.event.lease = None;
+                row.lease_expires_at = None;
+            }
+        }
+        ids.len() as u64
+    }
+}
+
+/// Whether an attempt is in flight: pending under a live lease.
+fn in_flight(row: &EventRow, now: DateTime<Utc>) -> bool {
+    row.event.status == DeliveryStatus::Pending
+        && row.event.lease.is_some()
+        && row.lease_expires_at.is_some_and(|at| at >= now)
 }

@@ -50,6 +50,8 @@ pub(super) struct State {
     /// Last sequence number handed out per subscription.
     pub(super) event_sequences: HashMap<SubscriptionId, i64>,
     pub(super) batches: HashMap<BatchId, Row<Batch>>,
+    /// Endpoints that answered 410, per provider environment.
+    pub(super) disabled_endpoints: HashMap<(ProviderId, bool), crate::ports::DisabledEndpoint>,
 }
 
 impl State {
