@@ -54,6 +54,16 @@ struct Args {
     /// schemathesis, which would otherwise mostly see 429).
     #[arg(long)]
     no_rate_limit: bool,
+    /// Webhook retry schedule: `standard-webhooks` (8 attempts over about 28 hours: at once,
+    /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or `kurnl` (the documented 3 attempts over
+    /// 10 s). Missed deliveries can always be replayed: POST /api/v1/provider/webhooks/replay.
+    #[arg(long, default_value = "standard-webhooks", value_parser = parse_policy)]
+    delivery_policy: DeliveryPolicy,
+}
+
+fn parse_policy(name: &str) -> Result<DeliveryPolicy, String> {
+    name.parse()
+        .map_err(|e: kurnl::engine::UnknownPolicy| e.to_string())
 }
 
 /// The store named by the arguments.
@@ -170,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
     let (store, store_name) = open_store(&args).await?;
 
     let lease = chrono::Duration::seconds(i64::from(args.lease_secs.max(2)));
-    let policy = DeliveryPolicy::default();
+    let policy = args.delivery_policy.clone();
     let timeout = policy.timeout.min(lease.to_std()? / 2);
     let mut kurnl = Kurnl::builder()
         .store(store)

@@ -84,7 +84,9 @@ impl Modify for Extensions {
                 let mark = utoipa::openapi::extensions::ExtensionsBuilder::new()
                     .add("x-kurnl-extension", true)
                     .build();
-                op.extensions.get_or_insert_with(Default::default).merge(mark);
+                op.extensions
+                    .get_or_insert_with(Default::default)
+                    .merge(mark);
             }
         }
     }

@@ -405,7 +405,9 @@ macro_rules! store_imports {
             ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
         };
         use $crate::ops::grouped::GroupedWrite;
-        use $crate::ops::{batches, deliveries, inventory, outbox, queue, subscribers, subscriptions};
+        use $crate::ops::{
+            batches, deliveries, inventory, outbox, queue, subscribers, subscriptions,
+        };
         use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};
     };
 }

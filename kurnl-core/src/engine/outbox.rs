@@ -35,8 +35,7 @@ use super::work_signal::WorkSignal;
 use crate::model::{DeliveryAttempt, DeliveryStatus, Event, Provider};
 use crate::ports::{
     Clock, DeliveryNext, DeliveryRecord, DisabledEndpoint, EventClaim, EventQuery, EventSink,
-    EventWithAttempts,
-    SinkOutcome, SinkReport, Store, StoreError, default_lease,
+    EventWithAttempts, SinkOutcome, SinkReport, Store, StoreError, default_lease,
 };
 use crate::types::{EventId, ProviderId};
 
@@ -534,8 +533,7 @@ impl OutboxDispatcher {
     }
 
     async fn deliver(&self, event: &Event, provider: &Provider) -> SinkReport {
-        match tokio::time::timeout(self.policy.timeout, self.sink.deliver(event, provider)).await
-        {
+        match tokio::time::timeout(self.policy.timeout, self.sink.deliver(event, provider)).await {
             Ok(report) => report,
             Err(_) => SinkReport {
                 outcome: SinkOutcome::Retryable { retry_after: None },
@@ -842,14 +840,26 @@ mod tests {
     #[test]
     fn policy_presets_are_distinct() {
         assert_ne!(
-            DeliveryPolicy::default(),
+            DeliveryPolicy::kurnl_default(),
             DeliveryPolicy::standard_webhooks()
+        );
+        assert_eq!(
+            DeliveryPolicy::default(),
+            DeliveryPolicy::standard_webhooks(),
+            "the default keeps retrying for hours"
         );
         assert_eq!(
             DeliveryPolicy::default()
                 .with_timeout(Duration::from_secs(3))
                 .timeout,
             Duration::from_secs(3)
+        );
+        for name in DeliveryPolicy::NAMES {
+            assert!(DeliveryPolicy::named(name).is_some(), "{name}");
+        }
+        assert_eq!(
+            "every-minute".parse::<DeliveryPolicy>().err().map(|e| e.to_string()),
+            Some("unknown delivery policy \"every-minute\": expected one of standard-webhooks, kurnl".to_owned())
         );
     }
 

@@ -22,8 +22,8 @@ use crate::model::{
 };
 use crate::ports::{
     BatchView, ClaimRequest, ClaimedJobs, DeliveryFilter, DeliveryRecord, DeliverySummary,
-    DisabledEndpoint, EventClaim, EventQuery,
-    EventWithAttempts, JobOutcome, Page, QueuedWork, Store, StoreError, SubscriberQuery, WriteSet,
+    DisabledEndpoint, EventClaim, EventQuery, EventWithAttempts, JobOutcome, Page, QueuedWork,
+    Store, StoreError, SubscriberQuery, WriteSet,
 };
 use crate::types::{
     ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,

@@ -263,8 +263,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// provider environment).
     async fn disable_endpoint(&self, endpoint: &DisabledEndpoint) -> Result<(), StoreError>;
     /// Removes the disabled record of a provider environment; whether there was one.
-    async fn enable_endpoint(&self, provider: ProviderId, sandbox: bool)
-    -> Result<bool, StoreError>;
+    async fn enable_endpoint(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+    ) -> Result<bool, StoreError>;
     /// Every disabled endpoint, oldest first.
     async fn list_disabled_endpoints(&self) -> Result<Vec<DisabledEndpoint>, StoreError>;
 

@@ -41,10 +41,7 @@ impl Service {
         );
         f.finish()?;
         let filter = present(filter)?;
-        let found = self
-            .store
-            .list_deliveries(&filter, page, page_size)
-            .await?;
+        let found = self.store.list_deliveries(&filter, page, page_size).await?;
         let shown = u64::from(page - 1) * u64::from(page_size) + found.results.len() as u64;
         let endpoint_disabled = self
             .disabled_endpoint(caller.provider_id, caller.sandbox)
@@ -138,7 +135,11 @@ impl Service {
     ///
     /// # Errors
     /// A store error.
-    pub async fn enable_webhook_endpoint(&self, provider: ProviderId, sandbox: bool) -> Result<bool> {
+    pub async fn enable_webhook_endpoint(
+        &self,
+        provider: ProviderId,
+        sandbox: bool,
+    ) -> Result<bool> {
         Ok(self.store.enable_endpoint(provider, sandbox).await?)
     }
 }
@@ -221,7 +222,10 @@ mod tests {
         for name in names {
             assert!(EVENT_NAMES.contains(&name), "{name}");
         }
-        assert_eq!(parse_event(" provisioning.completed ").ok().as_deref(), Some("provisioning.completed"));
+        assert_eq!(
+            parse_event(" provisioning.completed ").ok().as_deref(),
+            Some("provisioning.completed")
+        );
         assert!(parse_event("provisioning.done").is_err());
         assert!(parse_time("2026-12-06T10:00:00+01:00").is_ok());
         assert!(parse_time("yesterday").is_err());

@@ -30,6 +30,8 @@
 //!   `IdempotencyKey`, never `PortTaken`.
 //! - A new event is `pending` with `attempts` 0 and `next_attempt_at` = its `created_at`.
 //!   `attempts` counts recorded delivery attempts (claiming does not count), replay resets it.
+//! - One subscription's events are claimed one at a time, in sequence order: none while an
+//!   earlier one is `pending`; a `failed` one does not hold the later ones back.
 //! - Event leases expire like job leases; an expired event lease may be taken over by the next
 //!   claim, and the old lease is then refused.
 //! - Jobs may name a switch that is not in the inventory (it allows one session), so do not
@@ -42,6 +44,7 @@
 //! function; see its docs. The functions can also be called directly from your own tests.
 
 mod batches;
+mod deliveries;
 pub mod fixtures;
 mod inventory;
 mod leases;
@@ -55,6 +58,9 @@ mod subscriptions;
 use std::future::Future;
 
 pub use batches::{batch_limit_and_view, batch_purge_and_unprocessed};
+pub use deliveries::{
+    delivery_list_and_replay, disabled_endpoints_roundtrip, outbox_claims_in_subscription_order,
+};
 pub use inventory::{inventory_roundtrip, providers_keys_and_plans_roundtrip};
 pub use leases::{
     concurrent_claims_never_share_a_job, event_sequences_per_subscription,
@@ -198,6 +204,9 @@ macro_rules! store_conformance_tests {
             outbox_claim_record_replay
             outbox_lease_expiry
             event_listing_filters
+            outbox_claims_in_subscription_order
+            delivery_list_and_replay
+            disabled_endpoints_roundtrip
             batch_limit_and_view
             batch_purge_and_unprocessed
         );

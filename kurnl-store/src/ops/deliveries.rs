@@ -129,15 +129,18 @@ pub(crate) async fn replay_deliveries<C: Conn>(
 }
 
 /// Records (or replaces) the disabled endpoint of a provider environment.
-pub(crate) async fn disable_endpoint<C: Conn>(
-    c: &mut C,
-    d: &DisabledEndpoint,
-) -> StoreResult<()> {
+pub(crate) async fn disable_endpoint<C: Conn>(c: &mut C, d: &DisabledEndpoint) -> StoreResult<()> {
     c.execute(
         "INSERT INTO disabled_endpoints (provider_id, sandbox, url, disabled_at, reason) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (provider_id, sandbox) DO UPDATE SET \
          url = excluded.url, disabled_at = excluded.disabled_at, reason = excluded.reason",
-        args![d.provider_id.0, d.sandbox, d.url.clone(), d.disabled_at, d.reason.clone()],
+        args![
+            d.provider_id.0,
+            d.sandbox,
+            d.url.clone(),
+            d.disabled_at,
+            d.reason.clone()
+        ],
     )
     .await?;
     Ok(())
@@ -169,5 +172,7 @@ pub(crate) async fn list_disabled_endpoints<C: Conn>(
             Vec::new(),
         )
         .await?;
-    rows.into_iter().map(DisabledEndpointRow::into_model).collect()
+    rows.into_iter()
+        .map(DisabledEndpointRow::into_model)
+        .collect()
 }

@@ -18,7 +18,11 @@ use crate::types::{EventId, LeaseToken, ProviderId};
 
 /// Claims until nothing is left and returns the claimed events of `ours`. Other events
 /// (left over by aborted runs) are recorded as failed so that they stop coming back.
-async fn claim_ours(store: &dyn Store, now: DateTime<Utc>, ours: &HashSet<EventId>) -> Vec<Event> {
+pub(super) async fn claim_ours(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    ours: &HashSet<EventId>,
+) -> Vec<Event> {
     let claim = EventClaim {
         now,
         lease: Duration::seconds(30),
@@ -53,7 +57,7 @@ async fn claim_ours(store: &dyn Store, now: DateTime<Utc>, ours: &HashSet<EventI
     panic!("store conformance: claim_events never runs dry");
 }
 
-fn attempt(event: EventId, n: u32, at: DateTime<Utc>) -> DeliveryAttempt {
+pub(super) fn attempt(event: EventId, n: u32, at: DateTime<Utc>) -> DeliveryAttempt {
     DeliveryAttempt {
         event_id: event,
         attempt: n,
@@ -64,7 +68,7 @@ fn attempt(event: EventId, n: u32, at: DateTime<Utc>) -> DeliveryAttempt {
     }
 }
 
-async fn stored(
+pub(super) async fn stored(
     store: &dyn Store,
     provider: ProviderId,
     id: EventId,
@@ -75,7 +79,7 @@ async fn stored(
     }
 }
 
-fn lease_of(events: &[Event], id: EventId) -> LeaseToken {
+pub(super) fn lease_of(events: &[Event], id: EventId) -> LeaseToken {
     match events.iter().find(|e| e.id == id).and_then(|e| e.lease) {
         Some(lease) => lease,
         None => panic!("store conformance: claimed event {id} carries no lease"),
@@ -88,12 +92,16 @@ fn lease_of(events: &[Event], id: EventId) -> LeaseToken {
 /// keeps the log; replay of another provider's or an unknown event is `NotFound`.
 pub async fn outbox_claim_record_replay(store: &dyn Store) {
     let _lock = queue_lock().await;
-    let w = world(store, 1, 1).await;
+    let w = world(store, 2, 1).await;
     let t = queue_time();
     let sub = subscription(&w, Some(w.ports[0]), t);
+    // e2 belongs to another subscription: one subscription's events are claimed one at a
+    // time (`outbox_claims_in_subscription_order`).
+    let sub2 = subscription(&w, Some(w.ports[1]), t);
+    insert_subscription(store, &sub2).await;
     let (e1, e2, future) = (
         event(&sub, t),
-        event(&sub, at(t, 1)),
+        event(&sub2, at(t, 1)),
         event(&sub, at(t, 10_000)),
     );
     let writes = WriteSet {
