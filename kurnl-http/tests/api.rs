@@ -24,3 +24,5 @@ mod logs;
 mod provisioning;
 #[path = "api/subscribers.rs"]
 mod subscribers;
+#[path = "api/webhooks.rs"]
+mod webhooks;

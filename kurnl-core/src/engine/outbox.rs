@@ -481,7 +481,7 @@ impl OutboxDispatcher {
                         disabled.disabled_at.to_rfc3339()
                     )),
                 },
-                None => self.deliver(&event, &provider).await,
+                None => self.deliver(&event, provider).await,
             },
         };
         if report.outcome == SinkOutcome::Gone

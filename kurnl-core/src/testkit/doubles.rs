@@ -90,6 +90,15 @@ impl RecordingEventSink {
         script.extend(outcomes);
     }
 
+    /// Drops the scripted outcomes not used yet (the receiver is back: acknowledge from now
+    /// on); how many were dropped.
+    pub fn clear_script(&self) -> usize {
+        let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
+        let dropped = script.len();
+        script.clear();
+        dropped
+    }
+
     /// Events acknowledged so far, in delivery order.
     pub fn events(&self) -> Vec<Event> {
         self.delivered

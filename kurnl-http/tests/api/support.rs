@@ -284,5 +284,7 @@ pub fn api_key_endpoints(id: &str) -> Vec<(&'static str, String)> {
         ("POST", format!("/subscription/{id}/suspend")),
         ("POST", format!("/subscription/{id}/reactivate")),
         ("POST", format!("/subscription/{id}/cancel")),
+        ("GET", "/provider/webhooks/deliveries".into()),
+        ("POST", "/provider/webhooks/replay".into()),
     ]
 }
