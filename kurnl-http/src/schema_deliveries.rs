@@ -38,8 +38,14 @@ pub(crate) struct DeliveryListParams {
     )]
     event: Option<String>,
     /// Events created at or after this time (RFC 3339).
+    #[param(
+        pattern = r"^([0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    )]
     since: Option<DateTime<Utc>>,
     /// Events created before this time (RFC 3339).
+    #[param(
+        pattern = r"^([0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    )]
     until: Option<DateTime<Utc>>,
 }
 
@@ -95,12 +101,20 @@ pub(crate) struct DeliveryPage {
     endpoint_disabled: Option<DisabledEndpointView>,
 }
 
-/// Which deliveries to replay.
+/// Which deliveries to replay. `since` and `until` carry the pattern of the date-times the
+/// server accepts (`kurnl_core` `service::deliveries::parse_time`), calendar included, so that
+/// a schema-valid time is never refused.
 #[derive(ToSchema)]
 pub(crate) struct ReplayRequest {
     /// Replay events created at or after this time.
+    #[schema(
+        pattern = r"^([0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    )]
     since: DateTime<Utc>,
     /// Only events created before this time.
+    #[schema(
+        pattern = r"^([0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    )]
     until: Option<DateTime<Utc>>,
     /// Only events in this state; all by default.
     status: Option<DeliveryStatus>,

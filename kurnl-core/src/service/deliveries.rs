@@ -190,20 +190,66 @@ fn parse_event(raw: &str) -> std::result::Result<String, InvalidValue> {
     }
 }
 
+/// RFC 3339 as the OpenAPI document's pattern for `since` / `until` states it: an upper-case
+/// `T`, `Z` or a `±hh:mm` offset, at most 9 fraction digits, no leap second, no surrounding
+/// space. Anything chrono would also take beyond that (`t`, a space, `:60`) is refused, so
+/// that what the document calls valid and what the server accepts are the same set.
 fn parse_time(raw: &str) -> std::result::Result<DateTime<Utc>, InvalidValue> {
-    DateTime::parse_from_rfc3339(raw.trim())
+    let invalid = || {
+        InvalidValue::new(
+            "value_error.datetime",
+            "must be an RFC 3339 date-time, e.g. 2026-12-06T10:00:00Z",
+        )
+    };
+    let bytes = raw.as_bytes();
+    let fraction_digits = raw
+        .get(19..)
+        .filter(|rest| rest.starts_with('.'))
+        .map_or(0, |rest| {
+            rest[1..].bytes().take_while(u8::is_ascii_digit).count()
+        });
+    let strict = bytes.len() >= 20
+        && bytes[10] == b'T'
+        && raw.get(17..19) != Some("60")
+        && fraction_digits <= 9
+        && !raw.ends_with('z');
+    if !strict {
+        return Err(invalid());
+    }
+    DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            InvalidValue::new(
-                "value_error.datetime",
-                "must be an RFC 3339 date-time, e.g. 2026-12-06T10:00:00Z",
-            )
-        })
+        .map_err(|_| invalid())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_the_set_the_openapi_pattern_describes() {
+        for ok in [
+            "2026-12-06T10:00:00Z",
+            "2024-02-29T00:00:00Z",
+            "2000-02-29T23:59:59-23:59",
+            "2026-12-31T10:00:00.123456789+01:00",
+        ] {
+            assert!(parse_time(ok).is_ok(), "{ok} is accepted");
+        }
+        for refused in [
+            "",
+            "2026-12-06t10:00:00Z",
+            "2026-12-06 10:00:00Z",
+            " 2026-12-06T10:00:00Z",
+            "2026-12-06T10:00:00z",
+            "2026-12-06T10:00:60Z",
+            "2026-12-06T10:00:00.1234567891Z",
+            "2025-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+        ] {
+            let err = parse_time(refused).expect_err(refused);
+            assert_eq!(err.kind, "value_error.datetime", "{refused}");
+        }
+    }
 
     #[test]
     fn every_event_name_is_filterable() {
