@@ -150,10 +150,18 @@ fn print_banner(inventory: &Inventory, listen: SocketAddr) {
     for p in &inventory.providers {
         println!("\nprovider  {} ({})", p.name, p.id);
         for key in &p.api_keys {
-            println!("  X-API-Key: {}", key.expose());
+            let world = if key.expose().starts_with("krnl_sb_") {
+                "sandbox: records and webhooks, never a switch"
+            } else {
+                "live"
+            };
+            println!("  X-API-Key: {}   ({world})", key.expose());
         }
         if let Some(secret) = &p.webhook_secret {
-            println!("  X-Webhook-Secret: {}", secret.expose());
+            println!("  X-Webhook-Secret: {}   (live)", secret.expose());
+        }
+        if let Some(secret) = &p.sandbox_webhook_secret {
+            println!("  X-Webhook-Secret: {}   (sandbox)", secret.expose());
         }
     }
     if let Some(p) = inventory.providers.first()

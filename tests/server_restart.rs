@@ -6,16 +6,16 @@
 //! delivered (by event id, none emitted twice), nothing left queued, and the changed entry
 //! updated.
 //!
-//! The binary is `target/<profile>/examples/server`, which `cargo test` / `cargo nextest`
-//! build with the tests; when it is missing the test builds it with `cargo build --example`.
+//! The binary is run by `tests/common/server_process.rs`.
 #![cfg(unix)]
 
 #[path = "../examples/common/receiver.rs"]
 mod receiver;
+#[path = "common/server_process.rs"]
+mod server_process;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,8 +23,7 @@ use anyhow::{Context, ensure};
 use kurnl::ports::{Store, SubscriberQuery};
 use kurnl::types::{ProviderId, Secret};
 use receiver::Receiver;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use server_process::Server;
 
 const PROVIDER: &str = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 const API_KEY: &str = "krnl_live_restart_0123456789abcdef";
@@ -118,131 +117,11 @@ impl Backend {
     }
 }
 
-/// The example binary next to this test's `deps/` directory, built when missing.
-fn server_binary() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("test binary has no profile directory")?;
-    let binary = profile_dir.join("examples").join("server");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = std::process::Command::new(cargo);
-        build.args(["build", "--example", "server"]);
-        if cfg!(feature = "postgres") {
-            build.args(["--features", "postgres"]);
-        }
-        let status = build.current_dir(env!("CARGO_MANIFEST_DIR")).status()?;
-        ensure!(status.success(), "cargo build --example server failed");
-    }
-    Ok(binary)
-}
-
-/// One run of the server binary.
-struct Server {
-    child: Child,
-    base: String,
-    output: Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Server {
-    async fn start(backend: &Backend, inventory: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(server_binary()?)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--lease-secs",
-                "4",
-                "--inventory",
-            ])
-            .arg(inventory)
-            .args(backend.args())
-            .env("RUST_LOG", "warn")
-            // Credentials for the run whose switch is not simulated.
-            .env("KURNL_SSH_USER_SIM", "admin")
-            .env("KURNL_SSH_PASSWORD_SIM", "unused")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        let output = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let stdout = child.stdout.take().context("stdout")?;
-        let stderr = child.stderr.take().context("stderr")?;
-        for (stream, lines) in [
-            (
-                Box::new(stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-                "out",
-            ),
-            (Box::new(stderr), "err"),
-        ] {
-            let output = Arc::clone(&output);
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut reader = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = reader.next_line().await {
-                    eprintln!("server {lines}: {line}");
-                    output.lock().unwrap().push(line.clone());
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        drop(tx);
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = rx.recv().await {
-                if let Some(rest) = line.strip_prefix("api       http://")
-                    && let Some(addr) = rest.split('/').next()
-                {
-                    return Some(format!("http://{addr}/api/v1"));
-                }
-            }
-            None
-        })
-        .await;
-        match base {
-            Ok(Some(base)) => Ok(Self {
-                child,
-                base,
-                output,
-            }),
-            _ => {
-                let status = child.try_wait()?;
-                anyhow::bail!(
-                    "server did not start (exit {status:?}); output:\n{}",
-                    output.lock().unwrap().join("\n")
-                )
-            }
-        }
-    }
-
-    /// SIGINT, then waits for a clean exit.
-    async fn interrupt(mut self) -> anyhow::Result<Vec<String>> {
-        let pid = self.child.id().context("server already exited")?;
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()?;
-        ensure!(status.success(), "kill -INT failed");
-        let exit = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
-            .await
-            .context("server did not stop within 60 s of SIGINT")??;
-        // The output readers finish once the pipes close.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let output = self.output.lock().unwrap().clone();
-        ensure!(
-            exit.success(),
-            "server exited with {exit} after SIGINT:\n{}",
-            output.join("\n")
-        );
-        Ok(output)
-    }
-
-    /// SIGKILL: no shutdown at all.
-    async fn kill(mut self) -> anyhow::Result<()> {
-        self.child.start_kill()?;
-        self.child.wait().await?;
-        Ok(())
-    }
+/// The lease is short so that work cut short by SIGKILL is taken over quickly.
+fn server_args(backend: &Backend) -> Vec<String> {
+    let mut args = vec!["--lease-secs".to_owned(), "4".to_owned()];
+    args.extend(backend.args());
+    args
 }
 
 /// CKO-04 for subscriber `i`; returns `(subscription_id, job_id)`.
@@ -364,7 +243,7 @@ async fn restart_scenario(backend: Backend, dir: &Path) -> anyhow::Result<()> {
     let mut jobs = Vec::new();
 
     // Run 1: provision, let it finish, stop gracefully.
-    let server = Server::start(&backend, &inventory_file).await?;
+    let server = Server::start(&server_args(&backend), &inventory_file).await?;
     for i in 0..2 {
         let (sub, job) = provision(&http, &server, i).await?;
         subscriptions.push(sub);
@@ -387,7 +266,7 @@ async fn restart_scenario(backend: Backend, dir: &Path) -> anyhow::Result<()> {
     };
     write_inventory("Restart ISP", Some(&closed.to_string()))?;
     receiver.set_down(true);
-    let server = Server::start(&backend, &inventory_file).await?;
+    let server = Server::start(&server_args(&backend), &inventory_file).await?;
     for i in 2..4 {
         let (sub, job) = provision(&http, &server, i).await?;
         subscriptions.push(sub);
@@ -405,7 +284,7 @@ async fn restart_scenario(backend: Backend, dir: &Path) -> anyhow::Result<()> {
     // Run 3 with the simulated switch back and a changed provider name: the retried signup
     // returns the original ids, new ones work, and the work the killed run left finishes.
     write_inventory("Restart ISP (renamed)", None)?;
-    let server = Server::start(&backend, &inventory_file).await?;
+    let server = Server::start(&server_args(&backend), &inventory_file).await?;
     let retried = provision(&http, &server, 3).await?;
     ensure!(
         retried == (subscriptions[3].clone(), jobs[3].clone()),
