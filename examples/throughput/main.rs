@@ -58,6 +58,8 @@ mod child;
 mod collect;
 mod db;
 mod inventory;
+#[cfg(feature = "postgres")]
+mod pg_waits;
 mod procfs;
 mod report;
 mod sims;
@@ -275,6 +277,11 @@ async fn run(
     let main_before = ProcStats::of(None);
     let workers_before = background.stats();
     let sims_before = fleet.stats().await?.process;
+    #[cfg(feature = "postgres")]
+    let waits = match db {
+        Db::Postgres { url, schema } => Some(pg_waits::WaitSampler::start(url, schema).await?),
+        Db::Sqlite { .. } => None,
+    };
     let started = Instant::now();
     let submit = async {
         match args.mode {
@@ -320,6 +327,10 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     monitor.abort();
+    #[cfg(feature = "postgres")]
+    if let Some(waits) = waits {
+        waits.finish().await?;
+    }
     collecting.store(false, Ordering::Relaxed);
     let collected = collector.await.context("collector task")?;
     let main = ProcRun::new(main_before, ProcStats::of(None));

@@ -1,7 +1,10 @@
 //! [`PgStore`]: PostgreSQL, for several worker processes on one database (feature `postgres`).
 
+mod activity;
 #[cfg(test)]
 mod tests;
+
+pub use activity::ActivitySample;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -58,3 +58,53 @@ async fn schema_names_are_validated() {
     }
     assert!(valid_schema("kurnl_t_1_abc"));
 }
+
+#[tokio::test]
+async fn activity_shows_a_session_waiting_for_a_lock_and_one_idle_in_its_transaction() {
+    let Some(url) = url() else { return };
+    let store = PgStore::connect_with_schema(&url, &schema())
+        .await
+        .expect("connect");
+    // A key no other test uses: the holder keeps it, idle inside its transaction.
+    let key = i64::from_be_bytes(*b"kurnlact");
+    let mut holder = store.pool.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+    let pool = store.pool.clone();
+    let waiter = tokio::spawn(async move {
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .expect("lock after the holder");
+        tx.commit().await.expect("commit");
+    });
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = store.activity().await.expect("activity");
+        let waiting = seen
+            .iter()
+            .any(|s| s.state == "active" && s.wait == "Lock:advisory");
+        let idle_in_tx = seen.iter().any(|s| s.state == "idle in transaction");
+        if waiting && idle_in_tx {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    holder.rollback().await.expect("rollback");
+    waiter.await.expect("waiter");
+    store.drop_schema().await.expect("drop schema");
+    assert!(
+        seen.iter()
+            .any(|s| s.state == "active" && s.wait == "Lock:advisory" && s.sessions >= 1),
+        "no advisory lock wait in {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|s| s.state == "idle in transaction"),
+        "no session idle in its transaction in {seen:?}"
+    );
+}
