@@ -11,6 +11,8 @@
 //!   over HTTP (`POST /api/v1/provider/webhooks/replay`) after the restart delivers each of
 //!   them once, with its original `event_id`.
 
+#[path = "common/backend.rs"]
+mod backend;
 #[path = "../examples/common/receiver.rs"]
 mod receiver;
 
@@ -19,36 +21,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, ensure};
+use backend::Backend;
 use chrono::{DateTime, Utc};
 use kurnl::Kurnl;
 use kurnl::engine::DeliveryPolicy;
-use kurnl::ports::Store;
 use kurnl::types::Secret;
 use kurnl_core::testkit::{Fixture, ManualClock};
 use receiver::Receiver;
 use serde_json::{Value, json};
-
-/// Where the store lives; opened again for the restart.
-enum Backend {
-    Sqlite(std::path::PathBuf),
-    #[cfg(feature = "postgres")]
-    Postgres {
-        url: String,
-        schema: String,
-    },
-}
-
-impl Backend {
-    async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(match self {
-            Backend::Sqlite(path) => Arc::new(kurnl::store::SqliteStore::open(path).await?),
-            #[cfg(feature = "postgres")]
-            Backend::Postgres { url, schema } => {
-                Arc::new(kurnl::store::PgStore::connect_with_schema(url, schema).await?)
-            }
-        })
-    }
-}
 
 /// One "process": the handle on a freshly opened store, its API served on a local port.
 struct Process {
@@ -355,28 +335,9 @@ async fn failed_deliveries_are_replayed_over_http_after_a_restart_on_sqlite() ->
 }
 
 #[cfg(feature = "postgres")]
-fn postgres(name: &str) -> Option<Backend> {
-    match std::env::var("KURNL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres {
-            url,
-            schema: format!("kurnl_{name}_{}", uuid::Uuid::new_v4().simple()),
-        }),
-        _ => {
-            let required = std::env::var("KURNL_TEST_REQUIRE").unwrap_or_default();
-            assert!(
-                !required.split(',').any(|r| r.trim() == "postgres"),
-                "KURNL_TEST_REQUIRE contains postgres but KURNL_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("skipping the PostgreSQL outage test: KURNL_TEST_POSTGRES_URL is not set");
-            None
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ten_minute_outage_with_a_restart_loses_nothing_on_postgres() -> anyhow::Result<()> {
-    match postgres("outage") {
+    match Backend::postgres("outage") {
         Some(backend) => outage_with_the_default_schedule(backend).await,
         None => Ok(()),
     }
@@ -386,7 +347,7 @@ async fn a_ten_minute_outage_with_a_restart_loses_nothing_on_postgres() -> anyho
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_deliveries_are_replayed_over_http_after_a_restart_on_postgres() -> anyhow::Result<()>
 {
-    match postgres("replay") {
+    match Backend::postgres("replay") {
         Some(backend) => outage_with_the_documented_policy_then_replay(backend).await,
         None => Ok(()),
     }

@@ -9,18 +9,20 @@
 //! The binary is run by `tests/common/server_process.rs`.
 #![cfg(unix)]
 
+#[path = "common/backend.rs"]
+mod backend;
 #[path = "../examples/common/receiver.rs"]
 mod receiver;
 #[path = "common/server_process.rs"]
 mod server_process;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use kurnl::ports::{Store, SubscriberQuery};
+use backend::Backend;
+use kurnl::ports::SubscriberQuery;
 use kurnl::types::{ProviderId, Secret};
 use receiver::Receiver;
 use server_process::Server;
@@ -81,46 +83,10 @@ fn location(i: usize) -> String {
     format!("abcdef{i:04}")
 }
 
-/// Where the store lives, as server arguments.
-#[derive(Debug, Clone)]
-enum Backend {
-    Sqlite(PathBuf),
-    #[cfg(feature = "postgres")]
-    Postgres {
-        url: String,
-        schema: String,
-    },
-}
-
-impl Backend {
-    fn args(&self) -> Vec<String> {
-        match self {
-            Backend::Sqlite(db) => vec!["--db".into(), db.display().to_string()],
-            #[cfg(feature = "postgres")]
-            Backend::Postgres { url, schema } => vec![
-                "--postgres".into(),
-                url.clone(),
-                "--pg-schema".into(),
-                schema.clone(),
-            ],
-        }
-    }
-
-    async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        Ok(match self {
-            Backend::Sqlite(db) => Arc::new(kurnl::store::SqliteStore::open(db).await?),
-            #[cfg(feature = "postgres")]
-            Backend::Postgres { url, schema } => {
-                Arc::new(kurnl::store::PgStore::connect_with_schema(url, schema).await?)
-            }
-        })
-    }
-}
-
 /// The lease is short so that work cut short by SIGKILL is taken over quickly.
 fn server_args(backend: &Backend) -> Vec<String> {
     let mut args = vec!["--lease-secs".to_owned(), "4".to_owned()];
-    args.extend(backend.args());
+    args.extend(backend.server_args());
     args
 }
 
@@ -376,19 +342,9 @@ async fn server_restarts_on_its_own_sqlite_file_after_sigint_and_sigkill() -> an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_restarts_on_its_own_postgres_schema_after_sigint_and_sigkill() -> anyhow::Result<()>
 {
-    let url = match std::env::var("KURNL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => {
-            let required = std::env::var("KURNL_TEST_REQUIRE").unwrap_or_default();
-            assert!(
-                !required.split(',').any(|r| r.trim() == "postgres"),
-                "KURNL_TEST_REQUIRE contains postgres but KURNL_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("skipping the PostgreSQL restart test: KURNL_TEST_POSTGRES_URL is not set");
-            return Ok(());
-        }
+    let Some(backend) = Backend::postgres("restart") else {
+        return Ok(());
     };
-    let schema = format!("kurnl_restart_{}", uuid::Uuid::new_v4().simple());
     let dir = tempfile::tempdir()?;
-    restart_scenario(Backend::Postgres { url, schema }, dir.path()).await
+    restart_scenario(backend, dir.path()).await
 }
