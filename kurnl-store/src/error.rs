@@ -102,6 +102,32 @@ pub(crate) fn map_sqlite(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// SQLSTATE of `kurnl_check_failed(what)` (migration `0004_check_failed.sql`): a
+/// single-statement write found that it must not take effect and rolled itself back.
+#[cfg(feature = "postgres")]
+const CHECK_FAILED_CODE: &str = "KU001";
+
+/// What a single-statement write passes to `kurnl_check_failed` (PostgreSQL), and the error
+/// it means.
+pub(crate) mod check {
+    /// The lease does not hold every job or event the write names.
+    pub(crate) const LEASE_LOST: &str = "lease_lost";
+    /// A compare-and-swap found another revision.
+    pub(crate) const REVISION: &str = "revision";
+    /// The subscription to update does not exist (for this provider).
+    pub(crate) const SUBSCRIPTION_NOT_FOUND: &str = "subscription_not_found";
+}
+
+#[cfg(feature = "postgres")]
+fn check_failed(what: &str) -> StoreError {
+    match what {
+        check::LEASE_LOST => StoreError::LeaseLost,
+        check::REVISION => StoreError::Conflict(ConflictKind::Revision),
+        check::SUBSCRIPTION_NOT_FOUND => StoreError::NotFound("subscription"),
+        other => StoreError::backend(format!("postgres: unknown check failure {other:?}")),
+    }
+}
+
 /// Maps a PostgreSQL error.
 #[cfg(feature = "postgres")]
 pub(crate) fn map_pg(err: sqlx::Error) -> StoreError {
@@ -114,6 +140,9 @@ pub(crate) fn map_pg(err: sqlx::Error) -> StoreError {
             .find(|(name, _)| Some(*name) == db.constraint())
     {
         return StoreError::Conflict(*kind);
+    }
+    if db.code().as_deref() == Some(CHECK_FAILED_CODE) {
+        return check_failed(db.message());
     }
     // serialization_failure, deadlock_detected, lock_not_available, admin/crash shutdown
     let retryable = matches!(

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
 use crate::ops::queue::advisory_key;
-use crate::ops::statements::{Statements, run_prefix};
+use crate::ops::one_statement::OneStatement;
+use crate::ops::statements::Statements;
 use crate::rows::*;
 use kurnl_core::model::{Batch, EntryOutcome};
 use kurnl_core::ports::{BatchView, ConflictKind, StoreError};
@@ -121,17 +122,22 @@ pub(crate) async fn record_batch_entry<C: Conn>(
         }
         return entry_not_found(c, batch).await;
     }
-    run_prefix(c, prefix).await?;
-    let n = c.execute(PG_UPDATE_ENTRY, a).await?;
-    if n == 1 {
-        if has_job {
-            // An outcome with a job may reopen a batch marked finished (outcomes overwrite).
-            c.execute(
-                "UPDATE batches SET finished = FALSE WHERE id = $1 AND finished",
-                args![batch.0],
-            )
-            .await?;
-        }
+    // One statement, so no transaction is needed.
+    debug_assert!(prefix.is_none(), "no group commit on PostgreSQL");
+    let mut s = OneStatement::default();
+    s.write("entry", &format!("{PG_UPDATE_ENTRY} RETURNING 1"), a);
+    if has_job {
+        // An outcome with a job may reopen a batch marked finished (outcomes overwrite).
+        s.write(
+            "reopened",
+            "UPDATE batches SET finished = FALSE WHERE id = $1 AND finished \
+             AND EXISTS (SELECT 1 FROM entry) RETURNING 1",
+            args![batch.0],
+        );
+    }
+    let (sql, args) = s.finish();
+    let row: Option<CountRow> = c.fetch_optional(&sql, args).await?;
+    if row.map(|r| r.n) == Some(1) {
         return Ok(());
     }
     entry_not_found(c, batch).await

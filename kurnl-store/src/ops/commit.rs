@@ -7,7 +7,8 @@
 //! key, port, unit), so a write that breaks several rules reports the same kind on every backend.
 
 use crate::conn::{Arg, Conn, Dialect, args, stamp};
-use crate::error::StoreResult;
+use crate::error::{StoreResult, check};
+use crate::ops::one_statement::OneStatement;
 use crate::ops::statements::{Statements, run_prefix};
 use crate::ops::subscribers::{INSERT_SUBSCRIBER, insert_subscriber, subscriber_args};
 use crate::rows::*;
@@ -36,6 +37,10 @@ pub(crate) async fn commit_after<C: Conn>(
         push_events(&mut s, &writes.events)?;
         s.run(c).await?;
         return Ok(());
+    }
+    if C::DIALECT == Dialect::Postgres {
+        debug_assert!(prefix.is_none(), "no group commit on PostgreSQL");
+        return pg_commit(c, &writes).await;
     }
     run_prefix(c, prefix).await?;
     if let Some(subscriber) = &writes.new_subscriber {
@@ -89,21 +94,78 @@ async fn insert_subscription<C: Conn>(c: &mut C, s: &Subscription) -> StoreResul
     Ok(())
 }
 
+/// PostgreSQL: the whole write set as one statement ([`OneStatement`]), in the reference
+/// order (subscriber, new subscription, update, jobs, events). The update's compare-and-swap
+/// is checked inside the statement: a stale revision or a missing row fails it, and with it
+/// every insert, like the rollback of a transaction.
+async fn pg_commit<C: Conn>(c: &mut C, writes: &WriteSet) -> StoreResult<()> {
+    let mut s = OneStatement::default();
+    if let Some(subscriber) = &writes.new_subscriber {
+        s.write(
+            "new_subscriber",
+            &format!("{INSERT_SUBSCRIBER} RETURNING 1"),
+            subscriber_args(subscriber)?,
+        );
+    }
+    if let Some(new) = &writes.new_subscription {
+        s.write(
+            "new_subscription",
+            &format!("{INSERT_SUBSCRIPTION} RETURNING 1"),
+            subscription_args(new),
+        );
+    }
+    if let Some(update) = &writes.subscription_update {
+        let id = s.write(
+            "subscription_update",
+            &format!("{UPDATE_SUBSCRIPTION} RETURNING 1"),
+            update_args(update),
+        );
+        // The row as it was before the statement: present means the revision was stale.
+        s.column(format!(
+            "CASE WHEN (SELECT count(*) FROM subscription_update) = 1 THEN 1 \
+             WHEN EXISTS (SELECT 1 FROM subscriptions WHERE id = ${id} AND provider_id = ${provider}) \
+             THEN kurnl_check_failed('{revision}') ELSE kurnl_check_failed('{not_found}') END",
+            provider = id + 1,
+            revision = check::REVISION,
+            not_found = check::SUBSCRIPTION_NOT_FOUND,
+        ));
+    }
+    for (i, job) in writes.jobs.iter().enumerate() {
+        s.write(
+            &format!("new_job_{i}"),
+            &format!("{INSERT_JOB} RETURNING 1"),
+            job_args(job)?,
+        );
+    }
+    if !writes.events.is_empty() {
+        let events = s.arg(pg_events_arg(&writes.events)?);
+        s.items(pg_append_ctes(events));
+        s.column("(SELECT count(*) FROM ins)".to_owned());
+    }
+    if s.is_empty() {
+        return Ok(());
+    }
+    let (sql, args) = s.finish();
+    c.execute(&sql, args).await?;
+    Ok(())
+}
+
+const UPDATE_SUBSCRIPTION: &str = "UPDATE subscriptions SET sandbox = $3, subscriber_id = $4, \
+     plan_version_id = $5, status = $6, delivery_mode = $7, location_hash = $8, unit_id = $9, \
+     port_switch_id = $10, port_number = $11, mac = $12, external_subscription_id = $13, \
+     idempotency_key = $14, request_fingerprint = $15, initial_job_id = $16, revision = $17, \
+     created_at = $18, updated_at = $19 WHERE id = $1 AND provider_id = $2 AND revision = $20";
+
+fn update_args(u: &SubscriptionUpdate) -> Vec<Arg> {
+    let mut a = subscription_args(&u.after);
+    a.push(Arg::from(u.expected_revision));
+    a
+}
+
 /// Compare-and-swap on `revision`, scoped to the provider: `NotFound` for a missing (or
 /// foreign) row, `Conflict(Revision)` for a stale revision.
 async fn update_subscription<C: Conn>(c: &mut C, u: &SubscriptionUpdate) -> StoreResult<()> {
-    let mut a = subscription_args(&u.after);
-    a.push(Arg::from(u.expected_revision));
-    let n = c
-        .execute(
-            "UPDATE subscriptions SET sandbox = $3, subscriber_id = $4, plan_version_id = $5, status = $6, \
-             delivery_mode = $7, location_hash = $8, unit_id = $9, port_switch_id = $10, port_number = $11, \
-             mac = $12, external_subscription_id = $13, idempotency_key = $14, request_fingerprint = $15, \
-             initial_job_id = $16, revision = $17, created_at = $18, updated_at = $19 \
-             WHERE id = $1 AND provider_id = $2 AND revision = $20",
-            a,
-        )
-        .await?;
+    let n = c.execute(UPDATE_SUBSCRIPTION, update_args(u)).await?;
     if n == 1 {
         return Ok(());
     }
@@ -196,7 +258,7 @@ pub(crate) fn pg_append_ctes(param: usize) -> String {
          s.last - count(*) OVER (PARTITION BY e.subscription_id) \
          + row_number() OVER (PARTITION BY e.subscription_id ORDER BY e.ord), \
          e.created_at, '{pending}', 0, e.created_at FROM ev e JOIN seqs s ON s.subscription_id = e.subscription_id \
-         ORDER BY e.ord)",
+         ORDER BY e.ord RETURNING 1)",
         pending = delivery_status_str(DeliveryStatus::Pending),
     )
 }

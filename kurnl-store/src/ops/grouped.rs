@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use kurnl_core::model::EntryOutcome;
-use kurnl_core::ports::{DeliveryRecord, JobOutcome, WriteSet};
+use kurnl_core::ports::{DeliveryRecord, JobOutcome, JobResult, WriteSet};
 use kurnl_core::types::{BatchId, EventId, LeaseToken};
 
 use crate::conn::Conn;
@@ -37,6 +37,23 @@ pub(crate) enum GroupedWrite {
         index: u32,
         outcome: EntryOutcome,
     },
+}
+
+impl GroupedWrite {
+    /// Whether the write is one statement on PostgreSQL, which then runs it without a
+    /// transaction of its own (see [`one_statement`](crate::ops::one_statement)): all but a
+    /// finish that records failures or retries (one statement each, before the completions).
+    pub(crate) fn is_one_statement_on_postgres(&self) -> bool {
+        match self {
+            Self::FinishJobs { outcomes, .. } => outcomes
+                .iter()
+                .all(|o| matches!(o.result, JobResult::Completed { .. })),
+            Self::Commit(_)
+            | Self::Heartbeat { .. }
+            | Self::RecordDelivery { .. }
+            | Self::RecordBatchEntry { .. } => true,
+        }
+    }
 }
 
 /// Runs `prefix` if any (the SQLite group commit's savepoint statements), then one grouped

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::statements::{Statements, run_prefix};
+use crate::ops::one_statement::OneStatement;
+use crate::ops::statements::Statements;
 use crate::rows::*;
 use kurnl_core::model::{DeliveryAttempt, DeliveryStatus, Event};
 use kurnl_core::ports::{
@@ -104,17 +105,24 @@ pub(crate) async fn record_delivery<C: Conn>(
         );
         s.fetch_count(c).await?
     } else {
-        run_prefix(c, prefix).await?;
-        let n = c.execute(UPDATE_DELIVERED, update).await?;
-        if n == 1 {
-            c.execute(
-                "INSERT INTO delivery_attempts (event_id, attempt, at, status_code, latency_ms, error) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                attempt,
-            )
-            .await?;
-        }
-        i64::try_from(n).unwrap_or(i64::MAX)
+        // One statement, so no transaction is needed: the attempt is inserted only when the
+        // update found the leased event.
+        debug_assert!(prefix.is_none(), "no group commit on PostgreSQL");
+        let mut s = OneStatement::default();
+        s.write(
+            "delivered",
+            &format!("{UPDATE_DELIVERED} RETURNING 1"),
+            update,
+        );
+        s.write(
+            "attempt",
+            "INSERT INTO delivery_attempts (event_id, attempt, at, status_code, latency_ms, error) \
+             SELECT $1, $2, $3, $4, $5, $6 FROM delivered RETURNING 1",
+            attempt,
+        );
+        let (sql, args) = s.finish();
+        let row: Option<CountRow> = c.fetch_optional(&sql, args).await?;
+        row.map_or(0, |r| r.n)
     };
     if updated == 1 {
         return Ok(());

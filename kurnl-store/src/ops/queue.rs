@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::conn::{Arg, Conn, Dialect, args};
-use crate::error::StoreResult;
+use crate::error::{StoreResult, check};
 use crate::ops::commit::{append_events, pg_append_ctes, pg_events_arg, push_events};
 use crate::ops::statements::{Statements, run_prefix};
 use crate::rows::*;
@@ -376,8 +376,10 @@ async fn pg_complete<C: Conn>(
         "WITH done AS (UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, \
          lease_expires_at = NULL, updated_at = $2 WHERE lease = $1 AND status = 'in_progress' \
          AND id IN (SELECT d::uuid FROM jsonb_array_elements_text($3) d) RETURNING 1), {} \
-         SELECT count(*) AS n FROM done",
-        pg_append_ctes(4)
+         SELECT CASE WHEN count(*) = {expected} THEN count(*) ELSE kurnl_check_failed('{lost}') END \
+         AS n FROM done",
+        pg_append_ctes(4),
+        lost = check::LEASE_LOST,
     );
     let a = vec![
         Arg::from(lease.0),
@@ -391,7 +393,8 @@ async fn pg_complete<C: Conn>(
         pg_events_arg(events)?,
     ];
     let done: Option<CountRow> = c.fetch_optional(&sql, a).await?;
-    // A job not held under `lease`: the caller's transaction rolls back the whole statement.
+    // A job not held under `lease` fails the statement (`kurnl_check_failed`), which undoes
+    // it whether or not it runs in a transaction; the count is checked again for clarity.
     if done.map(|row| row.n) != Some(expected) {
         return Err(StoreError::LeaseLost);
     }

@@ -82,7 +82,7 @@ pub(crate) async fn run_prefix<C: Conn>(c: &mut C, prefix: Option<&str>) -> Stor
 /// Appends `sql` to `out` with every `$n` placeholder shifted by `offset`. Our statements are
 /// constants without `$` inside string literals, so every `$` followed by digits is a
 /// placeholder.
-fn renumber_into(out: &mut String, sql: &str, offset: usize) {
+pub(crate) fn renumber_into(out: &mut String, sql: &str, offset: usize) {
     let mut rest = sql;
     while let Some(pos) = rest.find('$') {
         out.push_str(&rest[..=pos]);
