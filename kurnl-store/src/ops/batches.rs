@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::conn::{Arg, Conn, Dialect, args};
 use crate::error::StoreResult;
-use crate::ops::queue::advisory_key;
 use crate::ops::one_statement::OneStatement;
+use crate::ops::queue::advisory_key;
 use crate::ops::statements::Statements;
 use crate::rows::*;
 use kurnl_core::model::{Batch, EntryOutcome};
