@@ -17,7 +17,8 @@ use kurnl_core::ports::{ConflictKind, StoreError, SubscriptionUpdate, WriteSet};
 
 /// Writes a write set (`Store::commit`), preceded by `prefix` (the group commit's savepoint
 /// statements), if any. On SQLite a write set without a subscription update (whose row count
-/// must be checked) goes as one call: see [`Statements`].
+/// must be checked) goes as one call: see [`Statements`]. On PostgreSQL every write set is
+/// one statement ([`pg_commit`]), which needs no transaction of its own.
 pub(crate) async fn commit_after<C: Conn>(
     c: &mut C,
     writes: WriteSet,

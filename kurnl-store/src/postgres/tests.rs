@@ -26,12 +26,21 @@ fn schema() -> String {
     )
 }
 
+/// A store in a schema of its own, or `None` when the test is skipped (see [`url`]).
+async fn fresh_store() -> Option<PgStore> {
+    let url = url()?;
+    Some(
+        PgStore::connect_with_schema(&url, &schema())
+            .await
+            .expect("connect"),
+    )
+}
+
 #[tokio::test]
 async fn every_query_can_be_served_by_an_index() {
-    let Some(url) = url() else { return };
-    let store = PgStore::connect_with_schema(&url, &schema())
-        .await
-        .expect("connect");
+    let Some(store) = fresh_store().await else {
+        return;
+    };
     let sample = populate(&store).await;
     let mut conn = store.pool.acquire().await.expect("connection");
     // Tiny tables make sequential scans cheapest; forbidding them shows whether an index
@@ -61,10 +70,9 @@ async fn schema_names_are_validated() {
 
 #[tokio::test]
 async fn activity_shows_a_session_waiting_for_a_lock_and_one_idle_in_its_transaction() {
-    let Some(url) = url() else { return };
-    let store = PgStore::connect_with_schema(&url, &schema())
-        .await
-        .expect("connect");
+    let Some(store) = fresh_store().await else {
+        return;
+    };
     // A key no other test uses: the holder keeps it, idle inside its transaction.
     let key = i64::from_be_bytes(*b"kurnlact");
     let mut holder = store.pool.begin().await.expect("begin");
