@@ -15,8 +15,10 @@ use kurnl_core::types::{EventId, LeaseToken, ProviderId, SubscriptionId};
 
 /// Leases up to `limit` pending, due events that are not under a live lease, oldest first,
 /// skipping any event whose subscription has an earlier pending event (per-subscription
-/// sequence order; `events_sequence_uq` serves the check). One lease token covers the whole
-/// claim.
+/// sequence order). The check is a scalar subquery, the first pending event of the
+/// subscription, so that PostgreSQL runs it as one index probe per candidate
+/// (`events_pending_subscription_idx`, migration `0005`) however stale its statistics;
+/// SQLite serves it from `events_sequence_uq`. One lease token covers the whole claim.
 pub(crate) async fn claim_events<C: Conn>(
     c: &mut C,
     claim: &EventClaim,
@@ -32,8 +34,9 @@ pub(crate) async fn claim_events<C: Conn>(
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE status = 'pending' AND next_attempt_at <= $1 \
          AND (lease IS NULL OR lease_expires_at IS NULL OR lease_expires_at < $1) \
-         AND NOT EXISTS (SELECT 1 FROM events earlier WHERE earlier.subscription_id = events.subscription_id \
-         AND earlier.sequence < events.sequence AND earlier.status = 'pending') \
+         AND events.sequence = (SELECT head.sequence FROM events head \
+         WHERE head.subscription_id = events.subscription_id AND head.status = 'pending' \
+         ORDER BY head.sequence LIMIT 1) \
          ORDER BY created_at, seq LIMIT {limit}{lock}",
         limit = claim.limit.min(10_000)
     );
