@@ -3,7 +3,9 @@
 //! `examples/demo-network.toml` (switches with `address = "sim"` are simulated in-process over
 //! real SSH). Prints the demo credentials and a `curl` to try; Ctrl-C stops it gracefully: the
 //! HTTP server drains, the port jobs and deliveries in flight finish, queued work stays in the
-//! database for the next start. Starting again on the same database loads the inventory again
+//! database for the next start. `GET /healthz` and `GET /readyz` are the probes, and
+//! `GET /metrics` serves kurnl's metrics (`kurnl::metrics`) in the Prometheus text
+//! format. Starting again on the same database loads the inventory again
 //! (an upsert: changed entries update, nothing is duplicated) and resumes the queued work.
 //!
 //! ```text
@@ -180,6 +182,10 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let args = Args::parse();
+    // kurnl's crates record through the `metrics` facade; the application picks the exporter.
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the Prometheus recorder")?;
     let text = std::fs::read_to_string(&args.inventory)
         .with_context(|| format!("reading {}", args.inventory.display()))?;
     let mut inventory = Inventory::from_toml(&text)?;
@@ -219,6 +225,10 @@ async fn main() -> anyhow::Result<()> {
     print_banner(&inventory, listener.local_addr()?);
     let app = kurnl
         .router()
+        .route(
+            "/metrics",
+            axum::routing::get(move || async move { prometheus.render() }),
+        )
         .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -35,7 +35,7 @@
 //! Start with `examples/quickstart.rs` (`cargo run --example quickstart`).
 
 pub use kurnl_core::{
-    Error, Result, engine, error, lifecycle, memory, model, ports, service, types,
+    Error, Result, engine, error, lifecycle, memory, metrics, model, ports, service, types,
 };
 pub use kurnl_http as http;
 pub use kurnl_store as store;

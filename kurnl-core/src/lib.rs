@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod lifecycle;
 pub mod memory;
+pub mod metrics;
 pub mod model;
 pub mod ports;
 pub mod service;

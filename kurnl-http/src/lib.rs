@@ -79,5 +79,5 @@ pub use config::{
 pub use error::ApiError;
 pub use openapi::{ApiDoc, openapi, openapi_json, openapi_under};
 pub use rate_limit::{LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER};
-pub use router::{API_PREFIX, router, router_with_config};
+pub use router::{API_PREFIX, HEALTHZ_PATH, READYZ_PATH, router, router_with_config};
 pub use trace::REQUEST_ID_HEADER;

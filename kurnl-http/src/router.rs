@@ -17,12 +17,17 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
-use crate::handlers::{checkout, provisioning, subscribers, subscriptions, webhooks};
+use crate::handlers::{checkout, operations, provisioning, subscribers, subscriptions, webhooks};
 use crate::rate_limit::{RateLimiter, rate_limit};
 use crate::trace::trace;
 
 /// The prefix of every endpoint.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// The liveness probe: 200 while the process serves requests.
+pub const HEALTHZ_PATH: &str = "/healthz";
+/// The readiness probe: 200 when the store answers and its schema is current, else 503.
+pub const READYZ_PATH: &str = "/readyz";
 
 /// What the handlers and middleware share.
 #[derive(Debug, Clone)]
@@ -51,6 +56,12 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
         limiter: Arc::new(limiter),
     };
     let p = |path: &str| format!("{API_PREFIX}{path}");
+    // The probes sit outside the rate limit (an orchestrator polls them from one address)
+    // but inside tracing and the metrics.
+    let probes = Router::new()
+        .route(HEALTHZ_PATH, get(operations::healthz))
+        .route(READYZ_PATH, get(operations::readyz))
+        .layer(from_fn(trace));
     Router::new()
         .route(
             &p("/partner/marketplace/plans/me"),
@@ -128,6 +139,7 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
         .layer(from_fn_with_state(state.clone(), rate_limit))
         .layer(from_fn(trace))
         .layer(DefaultBodyLimit::max(max_body))
+        .merge(probes)
         .with_state(state)
 }
 

@@ -1,13 +1,15 @@
-//! Request tracing: one span per request with its id, method, path (never the query, which
+//! Request tracing and metrics: one span per request with its id, method, path (never the query, which
 //! may hold an email), the provider once authenticated, the status and the latency. Headers
 //! and bodies are never logged, so neither are API keys, webhook secrets or personal data.
+//! Each request also counts in [`kurnl_core::metrics::HTTP_REQUESTS`] by route template.
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use kurnl_core::metrics::record_http_request;
 use tracing::Instrument;
 use tracing::field::Empty;
 
@@ -28,10 +30,18 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
         status = Empty,
         latency_ms = Empty,
     );
+    // The route template, not the path: ids in paths would make a series per subscription.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().clone();
     let started = Instant::now();
     let mut response = next.run(req).instrument(span.clone()).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let took = started.elapsed();
+    let latency_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
     let status = response.status().as_u16();
+    record_http_request(&route, method.as_str(), status, took);
     span.record("status", status);
     span.record("latency_ms", latency_ms);
     span.in_scope(|| tracing::info!("request completed"));

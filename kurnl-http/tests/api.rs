@@ -20,6 +20,8 @@ mod isolation;
 mod limits;
 #[path = "api/logs.rs"]
 mod logs;
+#[path = "api/probes.rs"]
+mod probes;
 #[path = "api/provisioning.rs"]
 mod provisioning;
 #[path = "api/subscribers.rs"]

@@ -150,6 +150,16 @@ macro_rules! impl_store {
             async fn queued_work(&self) -> Result<QueuedWork, StoreError> {
                 read!(self, inventory::queued_work)
             }
+            async fn check_ready(&self) -> Result<(), StoreError> {
+                let applied = read!(self, inventory::schema_version)?;
+                let expected = <$store>::expected_schema_version();
+                if applied != expected {
+                    return Err(StoreError::backend(format!(
+                        "the schema is at migration {applied}; this build of kurnl expects {expected}"
+                    )));
+                }
+                Ok(())
+            }
             async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
                 write_tx!(self, subscribers::insert_subscriber, subscriber)
             }

@@ -12,6 +12,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::cli::{CliSession, CliText, PromptPatterns, Reply};
 use crate::credentials::{CredentialResolver, Credentials, resolve};
 use crate::transport::{KnownHosts, SshOptions, connect};
+use kurnl_core::metrics::{record_switch_session, record_switch_session_failure};
 
 /// Default cap on concurrent SSH sessions of one driver across all switches.
 pub const DEFAULT_GLOBAL_SESSIONS: usize = 32;
@@ -202,7 +203,14 @@ impl DriverCore {
         }
         let permits = self.governor.acquire(switch).await?;
         let options = self.options_for(switch);
-        let shell = connect(switch, &credentials, options, &self.known).await?;
+        let shell = match connect(switch, &credentials, options, &self.known).await {
+            Ok(shell) => shell,
+            Err(e) => {
+                record_switch_session_failure(&switch.driver, e.kind);
+                return Err(e);
+            }
+        };
+        record_switch_session(&switch.driver);
         let cli = CliSession::new(shell, patterns, options.command_timeout);
         Ok(Session {
             cli,

@@ -22,6 +22,7 @@
 //! assert_eq!(long.schedule.max_attempts(), 8);
 //! ```
 
+use crate::metrics::record_delivery;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -518,6 +519,15 @@ impl OutboxDispatcher {
         };
         match self.store.record_delivery(event.id, &record).await {
             Ok(()) => {
+                let (outcome, since_created) = match next {
+                    DeliveryNext::Delivered => (
+                        "delivered",
+                        (self.clock.now() - event.created_at).to_std().ok(),
+                    ),
+                    DeliveryNext::RetryAt(_) => ("retry", None),
+                    DeliveryNext::Failed => ("failed", None),
+                };
+                record_delivery(outcome, Duration::from_millis(latency_ms), since_created);
                 if !matches!(next, DeliveryNext::RetryAt(_)) {
                     // The subscription's next event (if any) may be claimed now.
                     self.signal.events_committed();

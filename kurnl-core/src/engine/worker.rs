@@ -1,6 +1,7 @@
 //! The provisioning engine: claims port jobs from the store, runs them through the switch's
 //! driver and records the outcome with its `provisioning.*` event.
 
+use crate::metrics::record_claim;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -143,7 +144,9 @@ impl ProvisioningEngine {
             return Ok(report);
         };
         report.claimed = claim.jobs.len();
+        let started = std::time::Instant::now();
         let outcomes = self.execute(&claim).await;
+        let took = started.elapsed();
         for outcome in &outcomes {
             match outcome.result {
                 JobResult::Completed { .. } => report.completed += 1,
@@ -160,6 +163,7 @@ impl ProvisioningEngine {
             // drivers converge, so nothing is lost.
             Err(StoreError::LeaseLost) => {
                 tracing::warn!(switch = %claim.switch_id, "lease lost before finishing; jobs left to their new holder");
+                record_claim(report.completed, report.retried, report.failed, true, took);
                 Ok(TickReport {
                     completed: 0,
                     retried: 0,
@@ -169,6 +173,7 @@ impl ProvisioningEngine {
             }
             Err(e) => Err(e),
             Ok(()) => {
+                record_claim(report.completed, report.retried, report.failed, false, took);
                 self.signal.events_committed();
                 Ok(report)
             }

@@ -170,6 +170,10 @@ impl Store for InMemoryStore {
         self.with(|s| Ok(s.queued_work()))
     }
 
+    async fn check_ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn insert_subscriber(&self, subscriber: &Subscriber) -> Result<(), StoreError> {
         self.with(|s| s.insert_subscriber(subscriber))
     }

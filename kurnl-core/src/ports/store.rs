@@ -125,6 +125,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `in_progress` and events `pending`. `kurnl::Kurnl::shutdown` reports it as what stays
     /// queued for the next start; a point-in-time count, not a lock.
     async fn queued_work(&self) -> Result<QueuedWork, StoreError>;
+    /// Whether the store can serve requests now: its database answers a query and its schema
+    /// is at the migration this version of kurnl expects (`GET /readyz`).
+    ///
+    /// # Errors
+    /// A `Backend` error saying what is wrong: the database does not answer (retryable), or
+    /// the schema is behind or ahead of this build's migrations.
+    ///
+    /// # Implementing
+    /// Run a real query against the backing database, never answer from memory alone; a
+    /// store without a database (the in-memory store) is always ready.
+    async fn check_ready(&self) -> Result<(), StoreError>;
 
     // ----- subscribers -----
 

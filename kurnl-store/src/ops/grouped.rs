@@ -43,6 +43,7 @@ impl GroupedWrite {
     /// Whether the write is one statement on PostgreSQL, which then runs it without a
     /// transaction of its own (see [`one_statement`](crate::ops::one_statement)): all but a
     /// finish that records failures or retries (one statement each, before the completions).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn is_one_statement_on_postgres(&self) -> bool {
         match self {
             Self::FinishJobs { outcomes, .. } => outcomes

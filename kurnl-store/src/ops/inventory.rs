@@ -274,6 +274,17 @@ pub(crate) async fn get_unit<C: Conn>(c: &mut C, id: UnitId) -> StoreResult<Opti
     Ok(row.map(UnitRow::into_model))
 }
 
+/// The newest migration applied successfully (0 for none): sqlx's `_sqlx_migrations`.
+pub(crate) async fn schema_version<C: Conn>(c: &mut C) -> StoreResult<i64> {
+    let row: Option<CountRow> = c
+        .fetch_optional(
+            "SELECT COALESCE(MAX(version), 0) AS n FROM _sqlx_migrations WHERE success",
+            Vec::new(),
+        )
+        .await?;
+    Ok(row.map_or(0, |r| r.n))
+}
+
 pub(crate) async fn queued_work<C: Conn>(c: &mut C) -> StoreResult<QueuedWork> {
     let count = |n: Option<CountRow>| u64::try_from(n.map_or(0, |r| r.n)).unwrap_or(0);
     let jobs: Option<CountRow> = c

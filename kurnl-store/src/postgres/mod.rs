@@ -70,6 +70,14 @@ fn valid_schema(name: &str) -> bool {
 }
 
 impl PgStore {
+    /// The newest migration embedded in this build, which [`Store::check_ready`] expects
+    /// the database to be at.
+    ///
+    /// [`Store::check_ready`]: kurnl_core::ports::Store::check_ready
+    pub(crate) fn expected_schema_version() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     /// Connects to `url` with default options and applies the migrations.
     ///
     /// # Errors

@@ -116,3 +116,33 @@ async fn activity_shows_a_session_waiting_for_a_lock_and_one_idle_in_its_transac
         "no session idle in its transaction in {seen:?}"
     );
 }
+
+/// Readiness reads the database: ready at this build's migration, not ready once the
+/// schema's newest migration is missing (a database an older kurnl left behind).
+#[tokio::test]
+async fn readiness_checks_the_applied_migrations() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    use kurnl_core::ports::Store;
+    store
+        .check_ready()
+        .await
+        .expect("a freshly migrated store is ready");
+    let newest = PgStore::expected_schema_version();
+    assert!(newest >= 5, "migrations are embedded: newest is {newest}");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(newest)
+        .execute(&store.pool)
+        .await
+        .expect("delete the newest migration's row");
+    let err = store
+        .check_ready()
+        .await
+        .expect_err("a schema behind is not ready");
+    assert!(
+        err.to_string()
+            .contains(&format!("at migration {}", newest - 1)),
+        "the error names the applied version: {err}"
+    );
+}

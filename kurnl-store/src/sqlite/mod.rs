@@ -92,6 +92,14 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The newest migration embedded in this build, which [`Store::check_ready`] expects
+    /// the database to be at.
+    ///
+    /// [`Store::check_ready`]: kurnl_core::ports::Store::check_ready
+    pub(crate) fn expected_schema_version() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     /// Opens (creating if missing) the database file at `path` with default options.
     ///
     /// # Errors

@@ -1,0 +1,48 @@
+//! The metrics kurnl records, through the [`metrics`](https://docs.rs/metrics) facade.
+//!
+//! kurnl's crates only record: nothing is exported until the application installs a
+//! recorder (for Prometheus, `metrics-exporter-prometheus`'s `PrometheusBuilder`, as
+//! `examples/server.rs` does for `GET /metrics`). Without one, recording costs a check of
+//! an atomic and nothing else.
+//!
+//! Every name is a constant here, with its labels, so dashboards and tests refer to one
+//! catalog. Label values are from small fixed sets (an outcome, a route template, a status
+//! code), never a subscriber's, subscription's or provider's id, so the series stay few.
+
+mod record;
+
+pub use record::{
+    record_claim, record_delivery, record_http_request, record_switch_session,
+    record_switch_session_failure,
+};
+
+/// Counter: API requests, by `route` (the matched path template, e.g.
+/// `/api/v1/partner/subscriptions/{id}`, or `unmatched`), `method` and `status`.
+pub const HTTP_REQUESTS: &str = "kurnl_http_requests_total";
+/// Histogram (seconds): API request latency, by `route` and `method`.
+pub const HTTP_REQUEST_DURATION: &str = "kurnl_http_request_duration_seconds";
+
+/// Counter: port jobs finished, by `outcome`: `completed`, `retried` (a retry is scheduled),
+/// `failed` (given up; `provisioning.failed` emitted) or `lease_lost` (another worker took
+/// the jobs over after this worker's lease expired; it redoes them).
+pub const JOBS: &str = "kurnl_jobs_total";
+/// Histogram (seconds): how long a claim's jobs took on their switch, from the claim to the
+/// last job's result (one SSH session runs them one after another), recorded once per job.
+pub const JOB_DURATION: &str = "kurnl_job_duration_seconds";
+/// Counter: claims that leased jobs (one switch each).
+pub const CLAIMS: &str = "kurnl_job_claims_total";
+
+/// Counter: switch sessions opened (a login, not a reused idle session), by `driver`.
+pub const SWITCH_SESSIONS: &str = "kurnl_switch_sessions_opened_total";
+/// Counter: switch sessions that could not be opened or broke, by `driver` and `kind` (the
+/// [`DriverErrorKind`](crate::ports::DriverErrorKind), e.g. `Unreachable`, `AuthFailed`).
+pub const SWITCH_SESSION_FAILURES: &str = "kurnl_switch_session_failures_total";
+
+/// Counter: webhook delivery attempts, by `outcome`: `delivered`, `retry` (will be tried
+/// again) or `failed` (given up; replayable).
+pub const DELIVERIES: &str = "kurnl_webhook_deliveries_total";
+/// Histogram (seconds): one delivery attempt's request, from sending to the receiver's answer.
+pub const DELIVERY_ATTEMPT_DURATION: &str = "kurnl_webhook_attempt_duration_seconds";
+/// Histogram (seconds): from the event's creation (the state change that emitted it) to its
+/// successful delivery.
+pub const DELIVERY_LATENCY: &str = "kurnl_webhook_delivery_latency_seconds";

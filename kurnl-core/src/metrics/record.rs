@@ -1,0 +1,72 @@
+//! The recording calls, one per kind of thing that happened, so that a name and its labels
+//! are spelled in one place.
+
+use std::time::Duration;
+
+use super::*;
+use crate::ports::DriverErrorKind;
+
+/// An API request answered: `route` is the matched path template (or `unmatched`).
+pub fn record_http_request(route: &str, method: &str, status: u16, took: Duration) {
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.to_owned()),
+        ("status", status.to_string()),
+    ];
+    ::metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    ::metrics::histogram!(HTTP_REQUEST_DURATION, &labels[..2]).record(took.as_secs_f64());
+}
+
+/// A claim's jobs finished: how many of each outcome, and how long the claim ran on its
+/// switch. With `lease_lost`, every job of the claim counts as `lease_lost`.
+pub fn record_claim(
+    completed: usize,
+    retried: usize,
+    failed: usize,
+    lease_lost: bool,
+    took: Duration,
+) {
+    let jobs = completed + retried + failed;
+    ::metrics::counter!(CLAIMS).increment(1);
+    let count = |outcome: &'static str, n: usize| {
+        if n > 0 {
+            ::metrics::counter!(JOBS, "outcome" => outcome).increment(n as u64);
+        }
+    };
+    if lease_lost {
+        count("lease_lost", jobs);
+    } else {
+        count("completed", completed);
+        count("retried", retried);
+        count("failed", failed);
+    }
+    let histogram = ::metrics::histogram!(JOB_DURATION);
+    for _ in 0..jobs {
+        histogram.record(took.as_secs_f64());
+    }
+}
+
+/// A webhook delivery attempt recorded with its outcome (`delivered`, `retry`, `failed`);
+/// `since_created` is set for a delivered event.
+pub fn record_delivery(outcome: &'static str, attempt: Duration, since_created: Option<Duration>) {
+    ::metrics::counter!(DELIVERIES, "outcome" => outcome).increment(1);
+    ::metrics::histogram!(DELIVERY_ATTEMPT_DURATION).record(attempt.as_secs_f64());
+    if let Some(latency) = since_created {
+        ::metrics::histogram!(DELIVERY_LATENCY).record(latency.as_secs_f64());
+    }
+}
+
+/// A switch session opened with `driver` (the switch's driver name; a fresh login).
+pub fn record_switch_session(driver: &str) {
+    ::metrics::counter!(SWITCH_SESSIONS, "driver" => driver.to_owned()).increment(1);
+}
+
+/// A switch session of `driver` that could not be opened, by error `kind`.
+pub fn record_switch_session_failure(driver: &str, kind: DriverErrorKind) {
+    ::metrics::counter!(
+        SWITCH_SESSION_FAILURES,
+        "driver" => driver.to_owned(),
+        "kind" => format!("{kind:?}")
+    )
+    .increment(1);
+}
