@@ -26,6 +26,7 @@ use crate::metrics::record_delivery;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -409,7 +410,17 @@ impl OutboxDispatcher {
         let targets = Arc::new(self.load_targets(&events).await);
         let count = events.len();
         futures::stream::iter(events)
-            .map(|event| self.attempt(event, Arc::clone(&targets)))
+            .map(|event| {
+                // The delivery's logs carry the event, its subscription and its provider.
+                let span = tracing::info_span!(
+                    "delivery",
+                    event_id = %event.id,
+                    event = event.data.name(),
+                    subscription_id = %event.data.subscription_id(),
+                    provider_id = %event.provider_id,
+                );
+                self.attempt(event, Arc::clone(&targets)).instrument(span)
+            })
             .buffer_unordered(self.config.concurrency.max(1))
             .for_each(|()| async {})
             .await;

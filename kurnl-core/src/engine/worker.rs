@@ -4,6 +4,7 @@
 use crate::metrics::record_claim;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
+use tracing::Instrument;
 
 use chrono::Duration;
 use tokio::sync::watch;
@@ -145,7 +146,16 @@ impl ProvisioningEngine {
         };
         report.claimed = claim.jobs.len();
         let started = std::time::Instant::now();
-        let outcomes = self.execute(&claim).await;
+        // The claim's logs, the drivers' included, carry its switch; each job's own lines
+        // name the job, and this one ties every job to its subscription.
+        let span =
+            tracing::info_span!("claim", switch_id = %claim.switch_id, jobs = claim.jobs.len());
+        for job in &claim.jobs {
+            span.in_scope(|| {
+                tracing::debug!(job_id = %job.id, subscription_id = %job.subscription_id, action = ?job.action, "job claimed");
+            });
+        }
+        let outcomes = self.execute(&claim).instrument(span).await;
         let took = started.elapsed();
         for outcome in &outcomes {
             match outcome.result {
