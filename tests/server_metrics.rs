@@ -123,7 +123,11 @@ async fn probes_answer_and_metrics_count_what_happened() -> anyhow::Result<()> {
             "kurnl_webhook_deliveries_total",
             &[("outcome", "delivered")],
         );
-        if delivered >= 4.0 || tokio::time::Instant::now() > deadline {
+        // The queue gauges are refreshed once a second; after the last job they read 0.
+        let drained = after
+            .get(&("kurnl_jobs_queued".to_owned(), BTreeMap::new()))
+            .is_some_and(|n| *n == 0.0);
+        if (delivered >= 4.0 && drained) || tokio::time::Instant::now() > deadline {
             break after;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -174,6 +178,12 @@ async fn probes_answer_and_metrics_count_what_happened() -> anyhow::Result<()> {
         value(&after, "kurnl_job_duration_seconds_count", &[]) >= 2.0,
         "job durations recorded"
     );
+    for gauge in ["kurnl_jobs_queued", "kurnl_webhook_events_queued"] {
+        ensure!(
+            after.get(&(gauge.to_owned(), BTreeMap::new())) == Some(&0.0),
+            "{gauge} is exported and reads 0 once everything is done"
+        );
+    }
     server.interrupt().await?;
     Ok(())
 }

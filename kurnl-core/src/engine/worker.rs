@@ -1,7 +1,7 @@
 //! The provisioning engine: claims port jobs from the store, runs them through the switch's
 //! driver and records the outcome with its `provisioning.*` event.
 
-use crate::metrics::record_claim;
+use crate::metrics::{record_claim, record_queued};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use tracing::Instrument;
@@ -134,6 +134,11 @@ impl ProvisioningEngine {
         let mut report = TickReport::default();
         if self.pacing.reap_due(now, self.config.reap_interval) {
             report.reaped = self.store.reap_expired_leases(now).await?;
+            // The queue gauges, on the reaping cadence: a count over the open jobs' index.
+            match self.store.queued_work().await {
+                Ok(work) => record_queued(work),
+                Err(error) => tracing::debug!(%error, "counting the queue for the metrics failed"),
+            }
         }
         let request = ClaimRequest {
             worker: self.config.worker.clone(),

@@ -12,7 +12,7 @@
 mod record;
 
 pub use record::{
-    record_claim, record_delivery, record_http_request, record_switch_session,
+    record_claim, record_delivery, record_http_request, record_queued, record_switch_session,
     record_switch_session_failure,
 };
 
@@ -29,6 +29,12 @@ pub const JOBS: &str = "kurnl_jobs_total";
 /// Histogram (seconds): how long a claim's jobs took on their switch, from the claim to the
 /// last job's result (one SSH session runs them one after another), recorded once per job.
 pub const JOB_DURATION: &str = "kurnl_job_duration_seconds";
+/// Gauge: port jobs `pending` or `in_progress`, over every switch, as an engine last counted
+/// them (each engine counts once per `reap_interval`).
+pub const JOBS_QUEUED: &str = "kurnl_jobs_queued";
+/// Gauge: webhook events not yet delivered nor given up (the delivery backlog), counted with
+/// [`JOBS_QUEUED`].
+pub const EVENTS_QUEUED: &str = "kurnl_webhook_events_queued";
 /// Counter: claims that leased jobs (one switch each).
 pub const CLAIMS: &str = "kurnl_job_claims_total";
 

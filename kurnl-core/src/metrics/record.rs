@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::ports::DriverErrorKind;
+use crate::ports::{DriverErrorKind, QueuedWork};
 
 /// An API request answered: `route` is the matched path template (or `unmatched`).
 pub fn record_http_request(route: &str, method: &str, status: u16, took: Duration) {
@@ -69,4 +69,10 @@ pub fn record_switch_session_failure(driver: &str, kind: DriverErrorKind) {
         "kind" => format!("{kind:?}")
     )
     .increment(1);
+}
+
+/// The queue as last counted: jobs pending or in progress, events pending.
+pub fn record_queued(work: QueuedWork) {
+    ::metrics::gauge!(JOBS_QUEUED).set(work.jobs as f64);
+    ::metrics::gauge!(EVENTS_QUEUED).set(work.events as f64);
 }
