@@ -150,6 +150,11 @@ macro_rules! impl_store {
             async fn queued_work(&self) -> Result<QueuedWork, StoreError> {
                 read!(self, inventory::queued_work)
             }
+            async fn queued_jobs_by_switch(
+                &self,
+            ) -> Result<Vec<kurnl_core::ports::SwitchQueue>, StoreError> {
+                read!(self, inventory::queued_jobs_by_switch)
+            }
             async fn check_ready(&self) -> Result<(), StoreError> {
                 let applied = read!(self, inventory::schema_version)?;
                 let expected = <$store>::expected_schema_version();

@@ -1,7 +1,7 @@
 //! The provisioning engine: claims port jobs from the store, runs them through the switch's
 //! driver and records the outcome with its `provisioning.*` event.
 
-use crate::metrics::{record_claim, record_queued};
+use crate::metrics::{QueueGauges, record_claim, record_queued};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use tracing::Instrument;
@@ -90,6 +90,7 @@ pub struct ProvisioningEngine {
     config: EngineConfig,
     pacing: Arc<ClaimPacing>,
     signal: WorkSignal,
+    queue_gauges: Arc<QueueGauges>,
 }
 
 impl ProvisioningEngine {
@@ -109,6 +110,7 @@ impl ProvisioningEngine {
             config,
             pacing: Arc::default(),
             signal: WorkSignal::default(),
+            queue_gauges: Arc::default(),
         }
     }
 
@@ -138,6 +140,10 @@ impl ProvisioningEngine {
             match self.store.queued_work().await {
                 Ok(work) => record_queued(work),
                 Err(error) => tracing::debug!(%error, "counting the queue for the metrics failed"),
+            }
+            match self.store.queued_jobs_by_switch().await {
+                Ok(queues) => self.queue_gauges.record(&queues, now),
+                Err(error) => tracing::debug!(%error, "counting the queue per switch failed"),
             }
         }
         let request = ClaimRequest {

@@ -23,7 +23,7 @@ use crate::model::{
 use crate::ports::{
     BatchView, ClaimRequest, ClaimedJobs, DeliveryFilter, DeliveryRecord, DeliverySummary,
     DisabledEndpoint, EventClaim, EventQuery, EventWithAttempts, JobOutcome, Page, QueuedWork,
-    Store, StoreError, SubscriberQuery, WriteSet,
+    Store, StoreError, SubscriberQuery, SwitchQueue, WriteSet,
 };
 use crate::types::{
     ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
@@ -168,6 +168,10 @@ impl Store for InMemoryStore {
 
     async fn queued_work(&self) -> Result<QueuedWork, StoreError> {
         self.with(|s| Ok(s.queued_work()))
+    }
+
+    async fn queued_jobs_by_switch(&self) -> Result<Vec<SwitchQueue>, StoreError> {
+        self.with(|s| Ok(s.queued_jobs_by_switch()))
     }
 
     async fn check_ready(&self) -> Result<(), StoreError> {

@@ -10,10 +10,12 @@
 //! code), never a subscriber's, subscription's or provider's id, so the series stay few.
 
 mod record;
+#[cfg(test)]
+mod tests;
 
 pub use record::{
-    record_claim, record_delivery, record_http_request, record_queued, record_switch_session,
-    record_switch_session_failure,
+    QueueGauges, record_claim, record_delivery, record_http_request, record_queued,
+    record_switch_session, record_switch_session_failure,
 };
 
 /// Counter: API requests, by `route` (the matched path template, e.g.
@@ -35,6 +37,10 @@ pub const JOBS_QUEUED: &str = "kurnl_jobs_queued";
 /// Gauge: webhook events not yet delivered nor given up (the delivery backlog), counted with
 /// [`JOBS_QUEUED`].
 pub const EVENTS_QUEUED: &str = "kurnl_webhook_events_queued";
+/// Gauge: a switch's open jobs, by `switch_id` (0 once its queue empties).
+pub const SWITCH_JOBS_QUEUED: &str = "kurnl_switch_jobs_queued";
+/// Gauge (seconds): the age of a switch's oldest open job, by `switch_id` (0 when none).
+pub const SWITCH_OLDEST_JOB_AGE: &str = "kurnl_switch_oldest_job_age_seconds";
 /// Counter: claims that leased jobs (one switch each).
 pub const CLAIMS: &str = "kurnl_job_claims_total";
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::ports::{DriverErrorKind, QueuedWork};
+use crate::ports::{DriverErrorKind, QueuedWork, SwitchQueue};
 
 /// An API request answered: `route` is the matched path template (or `unmatched`).
 pub fn record_http_request(route: &str, method: &str, status: u16, took: Duration) {
@@ -75,4 +75,34 @@ pub fn record_switch_session_failure(driver: &str, kind: DriverErrorKind) {
 pub fn record_queued(work: QueuedWork) {
     ::metrics::gauge!(JOBS_QUEUED).set(work.jobs as f64);
     ::metrics::gauge!(EVENTS_QUEUED).set(work.events as f64);
+}
+
+/// The per-switch queue gauges, which remember the switches they set so that a switch whose
+/// queue emptied reads 0 instead of keeping its last depth.
+#[derive(Debug, Default)]
+pub struct QueueGauges {
+    reported: std::sync::Mutex<std::collections::HashSet<crate::types::SwitchId>>,
+}
+
+impl QueueGauges {
+    /// Sets the gauges from `queues` (every switch with open jobs) at `now`.
+    pub fn record(&self, queues: &[SwitchQueue], now: chrono::DateTime<chrono::Utc>) {
+        let mut reported = self
+            .reported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current: std::collections::HashSet<_> = queues.iter().map(|q| q.switch_id).collect();
+        for gone in reported.difference(&current) {
+            let id = gone.to_string();
+            ::metrics::gauge!(SWITCH_JOBS_QUEUED, "switch_id" => id.clone()).set(0.0);
+            ::metrics::gauge!(SWITCH_OLDEST_JOB_AGE, "switch_id" => id).set(0.0);
+        }
+        for q in queues {
+            let id = q.switch_id.to_string();
+            let age = (now - q.oldest_created_at).num_milliseconds().max(0) as f64 / 1000.0;
+            ::metrics::gauge!(SWITCH_JOBS_QUEUED, "switch_id" => id.clone()).set(q.jobs as f64);
+            ::metrics::gauge!(SWITCH_OLDEST_JOB_AGE, "switch_id" => id).set(age);
+        }
+        *reported = current;
+    }
 }

@@ -125,6 +125,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `in_progress` and events `pending`. `kurnl::Kurnl::shutdown` reports it as what stays
     /// queued for the next start; a point-in-time count, not a lock.
     async fn queued_work(&self) -> Result<QueuedWork, StoreError>;
+    /// The open jobs (`pending` or `in_progress`) per switch: one entry for each switch that
+    /// has any, in no particular order; the metrics' queue depth and oldest job per switch.
+    /// A point-in-time count, not a lock.
+    async fn queued_jobs_by_switch(&self) -> Result<Vec<SwitchQueue>, StoreError>;
     /// Whether the store can serve requests now: its database answers a query and its schema
     /// is at the migration this version of kurnl expects (`GET /readyz`).
     ///

@@ -134,6 +134,17 @@ pub struct LocationPlacement {
     pub switch: Option<Switch>,
 }
 
+/// The open jobs of one switch ([`Store::queued_jobs_by_switch`](super::Store::queued_jobs_by_switch)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwitchQueue {
+    /// The switch.
+    pub switch_id: SwitchId,
+    /// Its jobs `pending` or `in_progress` (at least 1).
+    pub jobs: u64,
+    /// When the oldest of them was created.
+    pub oldest_created_at: DateTime<Utc>,
+}
+
 /// Unfinished work in a store ([`Store::queued_work`](super::Store::queued_work)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueuedWork {

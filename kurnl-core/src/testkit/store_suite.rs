@@ -69,6 +69,7 @@ pub use leases::{
 pub use outbox::{event_listing_filters, outbox_claim_record_replay, outbox_lease_expiry};
 pub use queue::{
     claim_batches_one_switch, claim_respects_port_order, claim_respects_switch_session_limit,
+    queued_jobs_per_switch,
 };
 pub use races::{concurrent_commits_one_winner, concurrent_updates_one_winner};
 pub use scoping::provider_scoping;
@@ -197,6 +198,7 @@ macro_rules! store_conformance_tests {
             claim_respects_port_order
             claim_respects_switch_session_limit
             claim_batches_one_switch
+            queued_jobs_per_switch
             lease_expiry_reaped_and_reclaimed
             finish_with_stale_lease_is_rejected
             retry_reschedules

@@ -8,7 +8,7 @@ use crate::rows::*;
 use kurnl_core::model::{
     ApiKeyRecord, Building, Location, Plan, PlanVersion, Port, PortRef, Provider, Switch, Unit,
 };
-use kurnl_core::ports::{LocationPlacement, QueuedWork, StoreError};
+use kurnl_core::ports::{LocationPlacement, QueuedWork, StoreError, SwitchQueue};
 use kurnl_core::types::{ApiKeyId, LocationHash, PlanVersionId, ProviderId, SwitchId, UnitId};
 
 pub(crate) async fn put_provider<C: Conn>(c: &mut C, p: &Provider) -> StoreResult<()> {
@@ -283,6 +283,18 @@ pub(crate) async fn schema_version<C: Conn>(c: &mut C) -> StoreResult<i64> {
         )
         .await?;
     Ok(row.map_or(0, |r| r.n))
+}
+
+/// Open jobs per switch, served by `jobs_open_port_idx` (switch first, open jobs only).
+pub(crate) async fn queued_jobs_by_switch<C: Conn>(c: &mut C) -> StoreResult<Vec<SwitchQueue>> {
+    let rows: Vec<SwitchQueueRow> = c
+        .fetch_all(
+            "SELECT switch_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs \
+             WHERE status IN ('pending', 'in_progress') GROUP BY switch_id",
+            Vec::new(),
+        )
+        .await?;
+    rows.into_iter().map(SwitchQueueRow::into_model).collect()
 }
 
 pub(crate) async fn queued_work<C: Conn>(c: &mut C) -> StoreResult<QueuedWork> {

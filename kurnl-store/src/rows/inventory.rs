@@ -9,7 +9,7 @@ use kurnl_core::model::{
     ApiKeyRecord, BillingMode, Location, PlanVersion, Port, PortRef, Provider, Switch, Unit,
     WebhookEndpoint,
 };
-use kurnl_core::ports::LocationPlacement;
+use kurnl_core::ports::{LocationPlacement, SwitchQueue};
 use kurnl_core::types::{InterfaceName, Kbps, LocationHash, RateLimit, Secret, VlanId};
 
 pub(crate) fn billing_mode_str(mode: BillingMode) -> &'static str {
@@ -76,6 +76,24 @@ impl ApiKeyRow {
             sandbox: self.sandbox,
             created_at: time(&self.created_at)?,
             revoked_at: time_opt(self.revoked_at)?,
+        })
+    }
+}
+
+/// Open jobs of one switch (`queued_jobs_by_switch`).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SwitchQueueRow {
+    switch_id: Uuid,
+    n: i64,
+    oldest: String,
+}
+
+impl SwitchQueueRow {
+    pub(crate) fn into_model(self) -> StoreResult<SwitchQueue> {
+        Ok(SwitchQueue {
+            switch_id: self.switch_id.into(),
+            jobs: u64::try_from(self.n).map_err(|e| corrupt("count", e))?,
+            oldest_created_at: time(&self.oldest)?,
         })
     }
 }

@@ -89,6 +89,30 @@ impl State {
         }
     }
 
+    pub(super) fn queued_jobs_by_switch(&self) -> Vec<crate::ports::SwitchQueue> {
+        use crate::model::JobStatus;
+        let mut per_switch = std::collections::HashMap::new();
+        for job in self.jobs.values().map(|j| &j.value) {
+            if matches!(job.status, JobStatus::Pending | JobStatus::InProgress) {
+                let entry = per_switch
+                    .entry(job.port.switch_id)
+                    .or_insert((0_u64, job.created_at));
+                entry.0 += 1;
+                entry.1 = entry.1.min(job.created_at);
+            }
+        }
+        per_switch
+            .into_iter()
+            .map(
+                |(switch_id, (jobs, oldest_created_at))| crate::ports::SwitchQueue {
+                    switch_id,
+                    jobs,
+                    oldest_created_at,
+                },
+            )
+            .collect()
+    }
+
     pub(super) fn find_api_key(&self, key_hash: &str) -> Option<ApiKeyRecord> {
         self.api_keys
             .values()

@@ -375,3 +375,78 @@ pub async fn claim_batches_one_switch(store: &dyn Store) {
     );
     finish(store, c.lease, &ids(&c.jobs), at(t, 1001)).await;
 }
+
+/// [`Store::queued_jobs_by_switch`]: a switch's open jobs (pending and leased) with the oldest
+/// one's creation time; finished jobs drop out, and a switch without open jobs is absent.
+pub async fn queued_jobs_per_switch(store: &dyn Store) {
+    let _lock = queue_lock().await;
+    let w = world(store, 3, 1).await;
+    let (idle_switch, _) = new_switch(store, 1, 1).await;
+    let t = queue_time();
+    let mut jobs = Vec::new();
+    for (i, port) in w.ports.iter().enumerate() {
+        jobs.push(
+            subscription_with_job(store, &w, *port, at(t, 10 + i as i64), t)
+                .await
+                .1,
+        );
+    }
+    let ours = |store_queues: Vec<crate::ports::SwitchQueue>| {
+        assert!(
+            !store_queues.iter().any(|q| q.switch_id == idle_switch),
+            "a switch without open jobs must not be listed"
+        );
+        store_queues.into_iter().find(|q| q.switch_id == w.switch)
+    };
+    let queue = ours(ok(
+        store.queued_jobs_by_switch().await,
+        "queued_jobs_by_switch",
+    ));
+    let queue = queue
+        .unwrap_or_else(|| panic!("store conformance: a switch with 3 pending jobs is not listed"));
+    assert_eq!(queue.jobs, 3, "three pending jobs are queued on the switch");
+    assert_eq!(
+        queue.oldest_created_at,
+        at(t, 10),
+        "the oldest open job was created at t+10"
+    );
+
+    let now = at(t, 30);
+    let claim = claim_ours(store, &request(now, 2), &[w.switch]).await;
+    let claim =
+        claim.unwrap_or_else(|| panic!("store conformance: nothing claimed although jobs are due"));
+    let queue = ours(ok(
+        store.queued_jobs_by_switch().await,
+        "queued_jobs_by_switch",
+    ));
+    assert_eq!(
+        queue.map(|q| q.jobs),
+        Some(3),
+        "leased jobs are still open and count in the queue"
+    );
+    finish(store, claim.lease, &ids(&claim.jobs), now).await;
+    let queue = ours(ok(
+        store.queued_jobs_by_switch().await,
+        "queued_jobs_by_switch",
+    ));
+    let queue = queue
+        .unwrap_or_else(|| panic!("store conformance: the switch's last open job is not listed"));
+    assert_eq!(queue.jobs, 1, "completed jobs leave the queue");
+    assert_eq!(
+        queue.oldest_created_at,
+        at(t, 12),
+        "the oldest open job is now the t+12 one"
+    );
+
+    let claim = claim_ours(store, &request(now, 2), &[w.switch]).await;
+    let claim = claim.unwrap_or_else(|| panic!("store conformance: the last job is not claimable"));
+    finish(store, claim.lease, &ids(&claim.jobs), now).await;
+    assert!(
+        ours(ok(
+            store.queued_jobs_by_switch().await,
+            "queued_jobs_by_switch"
+        ))
+        .is_none(),
+        "a switch whose jobs all finished is not listed"
+    );
+}
