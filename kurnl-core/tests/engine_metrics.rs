@@ -10,9 +10,12 @@ use kurnl_core::metrics::{JOBS, SWITCH_JOBS_QUEUED, SWITCH_OLDEST_JOB_AGE};
 use kurnl_core::testkit::Fixture;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
+/// One recorded value: its name, its labels and the value (counters as `f64`).
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// `(name, labels, value)` of everything recorded since the last snapshot was taken (a
 /// snapshot resets what it read).
-fn samples(snapshotter: &Snapshotter) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn samples(snapshotter: &Snapshotter) -> Vec<Sample> {
     snapshotter
         .snapshot()
         .into_vec()
@@ -33,11 +36,7 @@ fn samples(snapshotter: &Snapshotter) -> Vec<(String, Vec<(String, String)>, f64
         .collect()
 }
 
-fn find(
-    samples: &[(String, Vec<(String, String)>, f64)],
-    name: &str,
-    label: (&str, &str),
-) -> Option<f64> {
+fn find(samples: &[Sample], name: &str, label: (&str, &str)) -> Option<f64> {
     samples
         .iter()
         .find(|(n, labels, _)| {
