@@ -55,6 +55,8 @@ mod explain;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(test)]
+mod readiness_check;
 mod rows;
 mod sqlite;
 mod store_impl;

@@ -22,18 +22,18 @@
 //! assert_eq!(long.schedule.max_attempts(), 8);
 //! ```
 
-use crate::metrics::record_delivery;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use rand::Rng;
+use tracing::Instrument;
 
 use super::Backoff;
 use super::work_signal::WorkSignal;
+use crate::metrics::record_delivery;
 use crate::model::{DeliveryAttempt, DeliveryStatus, Event, Provider};
 use crate::ports::{
     Clock, DeliveryNext, DeliveryRecord, DisabledEndpoint, EventClaim, EventQuery, EventSink,

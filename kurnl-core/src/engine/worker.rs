@@ -1,17 +1,17 @@
 //! The provisioning engine: claims port jobs from the store, runs them through the switch's
 //! driver and records the outcome with its `provisioning.*` event.
 
-use crate::metrics::{QueueGauges, record_claim, record_queued};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
-use tracing::Instrument;
 
 use chrono::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::Backoff;
 use super::claim_pacing::ClaimPacing;
 use super::work_signal::WorkSignal;
+use crate::metrics::{QueueGauges, record_claim, record_queued};
 use crate::model::{EventData, Job, NewEvent, Switch};
 use crate::ports::{
     ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator,
