@@ -306,15 +306,9 @@ fn read_progress(path: &std::path::Path) -> HashMap<usize, (usize, String)> {
 }
 
 async fn settled(store: &dyn Store, provider: ProviderId) -> anyhow::Result<bool> {
-    let query = EventQuery {
-        provider_id: provider,
-        since: None,
-        status: Some(DeliveryStatus::Pending),
-        limit: 1,
-    };
-    if !store.list_events(&query).await?.is_empty() {
-        return Ok(false);
-    }
+    // Jobs first, then events: a job's completion writes its event in the same transaction,
+    // so once every job is terminal no new event can appear. The other order raced: a job
+    // finishing between the two reads left its `provisioning.completed` pending at exit.
     for sub in all_subscriptions(store, provider).await? {
         if store
             .list_jobs_of(provider, sub.id)
@@ -325,7 +319,13 @@ async fn settled(store: &dyn Store, provider: ProviderId) -> anyhow::Result<bool
             return Ok(false);
         }
     }
-    Ok(true)
+    let query = EventQuery {
+        provider_id: provider,
+        since: None,
+        status: Some(DeliveryStatus::Pending),
+        limit: 1,
+    };
+    Ok(store.list_events(&query).await?.is_empty())
 }
 
 async fn all_subscriptions(
