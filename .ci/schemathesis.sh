@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
 API_KEY="krnl_live_demo_0123456789abcdef0123"
 WEBHOOK_SECRET="demo-webhook-secret-0123456789abcdef"
+OPERATOR_KEY="krnl_op_demo_0123456789abcdef0123"
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -61,6 +62,7 @@ status=0
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --header "X-API-Key: $API_KEY" \
   --header "X-Webhook-Secret: $WEBHOOK_SECRET" \
+  --header "X-Operator-Key: $OPERATOR_KEY" \
   --generation-database none \
   --no-color || status=$?
 echo "schemathesis: exit $status after $(($(date +%s) - started)) s"

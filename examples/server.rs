@@ -166,6 +166,13 @@ fn print_banner(inventory: &Inventory, listen: SocketAddr) {
             println!("  X-Webhook-Secret: {}   (sandbox)", secret.expose());
         }
     }
+    for k in &inventory.operator_keys {
+        println!(
+            "\noperator  {}\n  X-Operator-Key: {}   (/api/v1/operator/..., e.g. /api/v1/operator/jobs)",
+            k.label,
+            k.key.expose()
+        );
+    }
     if let Some(p) = inventory.providers.first()
         && let Some(key) = p.api_keys.first()
     {

@@ -190,6 +190,17 @@ pub struct BuildingEntry {
     pub units: Vec<UnitEntry>,
 }
 
+/// An operator key entry: the key for the operator endpoints (`X-Operator-Key`), stored
+/// hashed when the inventory is applied.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorKeyEntry {
+    /// What it is for ("console").
+    pub label: String,
+    /// `krnl_op_` and at least 16 more characters.
+    pub key: Secret,
+}
+
 /// A whole inventory file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,6 +217,9 @@ pub struct Inventory {
     /// Switches.
     #[serde(default)]
     pub switches: Vec<SwitchEntry>,
+    /// Operator keys.
+    #[serde(default)]
+    pub operator_keys: Vec<OperatorKeyEntry>,
 }
 
 impl Inventory {
@@ -246,6 +260,12 @@ impl Inventory {
                     .await
                     .map_err(at(format!("providers[{i}].api_keys[{k}]")))?;
             }
+        }
+        for (i, k) in self.operator_keys.iter().enumerate() {
+            service
+                .register_operator_key(&k.label, k.key.expose())
+                .await
+                .map_err(at(format!("operator_keys[{i}]")))?;
         }
         for (i, plan) in self.plans.iter().enumerate() {
             service

@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use kurnl_core::Error;
 use kurnl_core::error::{INVALID_API_KEY, INVALID_WEBHOOK_SECRET, WEBHOOK_SECRET_REQUIRED};
-use kurnl_core::service::Caller;
+use kurnl_core::service::{Caller, INVALID_OPERATOR_KEY, Operator};
 use kurnl_core::types::{FieldError, InvalidValue};
 use serde::de::DeserializeOwned;
 
@@ -17,6 +17,29 @@ use crate::router::AppState;
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// The header carrying webhook secrets.
 pub const WEBHOOK_SECRET_HEADER: &str = "x-webhook-secret";
+/// The header carrying operator keys (the operator endpoints under `/api/v1/operator`).
+pub const OPERATOR_KEY_HEADER: &str = "x-operator-key";
+
+/// The operator behind a valid `X-Operator-Key`. A provider's `X-API-Key` is never looked at:
+/// without an operator key the answer is 401 whatever else the request carries.
+#[derive(Debug, Clone, Copy)]
+pub struct OperatorCaller(pub Operator);
+
+impl FromRequestParts<AppState> for OperatorCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = match parts.headers.get(OPERATOR_KEY_HEADER).map(|v| v.to_str()) {
+            None => None,
+            Some(Ok(key)) => Some(key),
+            Some(Err(_)) => return Err(Error::Unauthorized(INVALID_OPERATOR_KEY).into()),
+        };
+        let operator = state.service.authenticate_operator_key(key).await?;
+        tracing::Span::current()
+            .record("operator_key_id", tracing::field::display(operator.key_id));
+        Ok(Self(operator))
+    }
+}
 
 /// The provider behind a valid `X-API-Key`.
 #[derive(Debug, Clone, Copy)]

@@ -22,7 +22,20 @@
 //! | POST | `/subscription/{subscription_id}/suspend` | `X-API-Key` |
 //! | POST | `/subscription/{subscription_id}/reactivate` | `X-API-Key` |
 //! | POST | `/subscription/{subscription_id}/cancel` | `X-API-Key` |
+//! | GET | `/provider/webhooks/deliveries` (extension) | `X-API-Key` |
+//! | POST | `/provider/webhooks/replay` (extension) | `X-API-Key` |
+//! | GET | `/operator/jobs` (extension) | `X-Operator-Key` |
+//! | GET | `/operator/jobs/{job_id}` (extension) | `X-Operator-Key` |
+//! | POST | `/operator/jobs/{job_id}/retry` (extension) | `X-Operator-Key` |
+//! | POST | `/operator/jobs/{job_id}/cancel` (extension) | `X-Operator-Key` |
 //! | GET | `/openapi.json` | none |
+//!
+//! Outside `/api/v1`: `GET /healthz` (liveness) and `GET /readyz` (the store answers and its
+//! schema is current), without credentials or rate limit.
+//!
+//! The operator endpoints take an operator key (`krnl_op_…`, see
+//! [`Service::issue_operator_key`](kurnl_core::service::Service::issue_operator_key)), stored
+//! hashed apart from provider keys: a provider's `X-API-Key` never opens them.
 //!
 //! ## Behaviour
 //! - **Errors** are `{"detail": "..."}` with the documented strings and statuses of
@@ -69,9 +82,10 @@ mod rate_limit;
 mod router;
 mod schema;
 mod schema_deliveries;
+mod schema_operator;
 mod trace;
 
-pub use auth::{API_KEY_HEADER, WEBHOOK_SECRET_HEADER};
+pub use auth::{API_KEY_HEADER, OPERATOR_KEY_HEADER, WEBHOOK_SECRET_HEADER};
 pub use config::{
     DEFAULT_API_KEY_LIMIT, DEFAULT_CHECKOUT_LIMIT, DEFAULT_MAX_BODY_BYTES, DEFAULT_WINDOW_SECS,
     RateLimitConfig, RouterConfig,

@@ -9,7 +9,9 @@ use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{checkout, provisioning, subscribers, subscriptions, webhooks};
+use crate::handlers::{
+    checkout, operator_jobs, provisioning, subscribers, subscriptions, webhooks,
+};
 use crate::schema;
 
 /// The API description served at `/api/v1/openapi.json`.
@@ -40,6 +42,10 @@ use crate::schema;
         subscriptions::cancel,
         webhooks::deliveries,
         webhooks::replay,
+        operator_jobs::list,
+        operator_jobs::get_one,
+        operator_jobs::retry,
+        operator_jobs::cancel,
     ),
     components(schemas(
         schema::ErrorDetail,
@@ -58,15 +64,20 @@ use crate::schema;
         (name = "subscribers", description = "Subscriber management"),
         (name = "subscriptions", description = "Subscription lifecycle"),
         (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays"),
+        (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider"),
     )
 )]
 pub struct ApiDoc;
 
 /// Operations kurnl adds to the documented API.
-const EXTENSION_OPERATIONS: [&str; 3] = [
+const EXTENSION_OPERATIONS: [&str; 7] = [
     "/api/v1/partner/provisioning/jobs/{job_id}",
     "/api/v1/provider/webhooks/deliveries",
     "/api/v1/provider/webhooks/replay",
+    "/api/v1/operator/jobs",
+    "/api/v1/operator/jobs/{job_id}",
+    "/api/v1/operator/jobs/{job_id}/retry",
+    "/api/v1/operator/jobs/{job_id}/cancel",
 ];
 
 /// Marks the operations that are not part of kurnl's documented API with
@@ -110,6 +121,13 @@ impl Modify for Security {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Webhook-Secret",
                 "The webhook secret of the provider named by `service_provider_document_id` in the body",
+            ))),
+        );
+        components.add_security_scheme(
+            "operator_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Operator-Key",
+                "`krnl_op_...`: the network operator's key; provider keys are refused",
             ))),
         );
     }

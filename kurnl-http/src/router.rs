@@ -17,7 +17,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
-use crate::handlers::{checkout, operations, provisioning, subscribers, subscriptions, webhooks};
+use crate::handlers::{
+    checkout, operations, operator_jobs, provisioning, subscribers, subscriptions, webhooks,
+};
 use crate::rate_limit::{RateLimiter, rate_limit};
 use crate::trace::trace;
 
@@ -132,6 +134,16 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
             get(webhooks::deliveries),
         )
         .route(&p("/provider/webhooks/replay"), post(webhooks::replay))
+        .route(&p("/operator/jobs"), get(operator_jobs::list))
+        .route(&p("/operator/jobs/{job_id}"), get(operator_jobs::get_one))
+        .route(
+            &p("/operator/jobs/{job_id}/retry"),
+            post(operator_jobs::retry),
+        )
+        .route(
+            &p("/operator/jobs/{job_id}/cancel"),
+            post(operator_jobs::cancel),
+        )
         .route(&p("/openapi.json"), get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

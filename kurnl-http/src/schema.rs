@@ -501,7 +501,8 @@ pub(crate) struct JobView {
     subscription_id: Uuid,
     /// `provision`, `change_plan`, `suspend`, `reactivate` or `deprovision`.
     action: String,
-    /// `pending`, `in_progress`, `completed` or `failed`.
+    /// `pending`, `in_progress`, `completed`, `failed` or `cancelled` (an operator took it
+    /// out of the queue before it ran).
     status: String,
     attempts: u32,
     error: Option<String>,

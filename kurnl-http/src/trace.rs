@@ -27,6 +27,7 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
         path = %req.uri().path(),
         provider_id = Empty,
         sandbox = Empty,
+        operator_key_id = Empty,
         status = Empty,
         latency_ms = Empty,
     );

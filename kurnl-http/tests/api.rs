@@ -20,6 +20,8 @@ mod isolation;
 mod limits;
 #[path = "api/logs.rs"]
 mod logs;
+#[path = "api/operator.rs"]
+mod operator;
 #[path = "api/probes.rs"]
 mod probes;
 #[path = "api/provisioning.rs"]

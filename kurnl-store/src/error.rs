@@ -36,6 +36,8 @@ pub(crate) const SQLITE_CONSTRAINTS: &[(&str, ConflictKind)] = &[
     ("jobs.id", ConflictKind::DuplicateId),
     ("events.id", ConflictKind::DuplicateId),
     ("batches.id", ConflictKind::DuplicateId),
+    ("operator_keys.id", ConflictKind::DuplicateId),
+    ("operator_keys.key_hash", ConflictKind::DuplicateId),
     (
         "batch_entries.batch_id, batch_entries.idx",
         ConflictKind::DuplicateId,
@@ -54,6 +56,8 @@ pub(crate) const PG_CONSTRAINTS: &[(&str, ConflictKind)] = &[
     ("jobs_id_uq", ConflictKind::DuplicateId),
     ("events_id_uq", ConflictKind::DuplicateId),
     ("batches_id_uq", ConflictKind::DuplicateId),
+    ("operator_keys_id_uq", ConflictKind::DuplicateId),
+    ("operator_keys_hash_uq", ConflictKind::DuplicateId),
     ("batch_entries_pkey", ConflictKind::DuplicateId),
 ];
 

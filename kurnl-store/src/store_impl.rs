@@ -398,6 +398,46 @@ macro_rules! impl_store {
             async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
                 write_tx!(self, batches::purge_batches, before)
             }
+            async fn put_operator_key(&self, key: &OperatorKeyRecord) -> Result<(), StoreError> {
+                write_tx!(self, operator::put_operator_key, key)
+            }
+            async fn find_operator_key(
+                &self,
+                key_hash: &str,
+            ) -> Result<Option<OperatorKeyRecord>, StoreError> {
+                read!(self, operator::find_operator_key, key_hash)
+            }
+            async fn list_operator_keys(&self) -> Result<Vec<OperatorKeyRecord>, StoreError> {
+                read!(self, operator::list_operator_keys)
+            }
+            async fn revoke_operator_key(
+                &self,
+                id: ApiKeyId,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                write_tx!(self, operator::revoke_operator_key, id, at)
+            }
+            async fn list_jobs(
+                &self,
+                query: &kurnl_core::ports::JobQuery,
+            ) -> Result<Vec<Job>, StoreError> {
+                read!(self, operator::list_jobs, query)
+            }
+            async fn find_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+                read!(self, operator::find_job, id)
+            }
+            async fn retry_job(&self, id: JobId, now: DateTime<Utc>) -> Result<Job, StoreError> {
+                write_tx!(self, operator::retry_job, id, now)
+            }
+            async fn cancel_job(
+                &self,
+                id: JobId,
+                error: &str,
+                events: Vec<kurnl_core::model::NewEvent>,
+                now: DateTime<Utc>,
+            ) -> Result<Job, StoreError> {
+                write_tx!(self, operator::cancel_job, id, error, &events, now)
+            }
         }
     };
 }
@@ -409,7 +449,8 @@ macro_rules! store_imports {
         use chrono::{DateTime, Utc};
         use kurnl_core::model::{
             ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location,
-            Plan, PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+            OperatorKeyRecord, Plan, PlanVersion, Port, PortRef, Provider, Subscriber,
+            Subscription, Switch, Unit,
         };
         use kurnl_core::ports::{
             BatchView, ClaimRequest, ClaimedJobs, DeliveryRecord, EventClaim, EventQuery,
@@ -421,7 +462,7 @@ macro_rules! store_imports {
         };
         use $crate::ops::grouped::GroupedWrite;
         use $crate::ops::{
-            batches, deliveries, inventory, outbox, queue, subscribers, subscriptions,
+            batches, deliveries, inventory, operator, outbox, queue, subscribers, subscriptions,
         };
         use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};
     };

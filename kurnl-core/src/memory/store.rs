@@ -6,6 +6,7 @@
 
 mod batches;
 mod commit;
+mod operator;
 mod outbox;
 mod queue;
 mod reads;
@@ -17,13 +18,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan,
-    PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, NewEvent,
+    OperatorKeyRecord, Plan, PlanVersion, Port, PortRef, Provider, Subscriber, Subscription,
+    Switch, Unit,
 };
 use crate::ports::{
     BatchView, ClaimRequest, ClaimedJobs, DeliveryFilter, DeliveryRecord, DeliverySummary,
-    DisabledEndpoint, EventClaim, EventQuery, EventWithAttempts, JobOutcome, Page, QueuedWork,
-    Store, StoreError, SubscriberQuery, SwitchQueue, WriteSet,
+    DisabledEndpoint, EventClaim, EventQuery, EventWithAttempts, JobOutcome, JobQuery, Page,
+    QueuedWork, Store, StoreError, SubscriberQuery, SwitchQueue, WriteSet,
 };
 use crate::types::{
     ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
@@ -392,5 +394,51 @@ impl Store for InMemoryStore {
 
     async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         self.with(|s| Ok(s.purge_batches(before)))
+    }
+
+    async fn put_operator_key(&self, key: &OperatorKeyRecord) -> Result<(), StoreError> {
+        self.with(|s| s.put_operator_key(key))
+    }
+
+    async fn find_operator_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<OperatorKeyRecord>, StoreError> {
+        self.with(|s| {
+            Ok(s.operator_keys
+                .iter()
+                .find(|k| k.key_hash == key_hash)
+                .cloned())
+        })
+    }
+
+    async fn list_operator_keys(&self) -> Result<Vec<OperatorKeyRecord>, StoreError> {
+        self.with(|s| Ok(s.operator_keys.clone()))
+    }
+
+    async fn revoke_operator_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.with(|s| s.revoke_operator_key(id, at))
+    }
+
+    async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>, StoreError> {
+        self.with(|s| Ok(s.list_jobs(query)))
+    }
+
+    async fn find_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        self.with(|s| Ok(s.jobs.get(&id).map(|r| r.value.clone())))
+    }
+
+    async fn retry_job(&self, id: JobId, now: DateTime<Utc>) -> Result<Job, StoreError> {
+        self.with(|s| s.retry_job(id, now))
+    }
+
+    async fn cancel_job(
+        &self,
+        id: JobId,
+        error: &str,
+        events: Vec<NewEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<Job, StoreError> {
+        self.with(|s| s.cancel_job(id, error, events, now))
     }
 }

@@ -79,6 +79,8 @@ pub enum JobStatus {
     Completed,
     /// Gave up.
     Failed,
+    /// Taken out of the queue by an operator before it ran; the port was not touched.
+    Cancelled,
 }
 
 impl JobStatus {
@@ -89,12 +91,27 @@ impl JobStatus {
             Self::InProgress => "in_progress",
             Self::Completed => "completed",
             Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
         }
     }
 
-    /// Completed or failed.
+    /// Every status, in lifecycle order.
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::InProgress,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// The status with this wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Completed, failed or cancelled: no worker will touch it again.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
     }
 }
 

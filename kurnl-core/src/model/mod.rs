@@ -12,6 +12,8 @@ pub use batch::{Batch, BatchEntry, EntryOutcome};
 pub use event::{DeliveryAttempt, DeliveryStatus, Event, EventData, NewEvent};
 pub use inventory::{Building, Location, Port, PortRef, Switch, Unit};
 pub use job::{Job, JobAction, JobStatus, PortConfig};
-pub use provider::{ApiKeyRecord, BillingMode, Plan, PlanVersion, Provider, WebhookEndpoint};
+pub use provider::{
+    ApiKeyRecord, BillingMode, OperatorKeyRecord, Plan, PlanVersion, Provider, WebhookEndpoint,
+};
 pub use subscriber::{Address, ContactDetail, Subscriber};
 pub use subscription::Subscription;

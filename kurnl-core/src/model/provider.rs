@@ -69,6 +69,24 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// An operator key as stored: like an [`ApiKeyRecord`], only its hash, but it belongs to no
+/// provider and opens the operator endpoints only (`X-Operator-Key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorKeyRecord {
+    /// Record id.
+    pub id: ApiKeyId,
+    /// Lower-case hex SHA-256 of the full key.
+    pub key_hash: String,
+    /// First characters of the key (`krnl_op_ab12cd`), for humans.
+    pub display_prefix: String,
+    /// What the key is for ("console", "on-call"), for humans.
+    pub label: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Set when revoked; a revoked key fails at once.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 /// A plan a provider sells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {

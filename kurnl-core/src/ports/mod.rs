@@ -2,6 +2,7 @@
 
 mod clock;
 mod hasher;
+mod operator_types;
 mod sink;
 mod store;
 mod store_types;
@@ -9,12 +10,13 @@ mod switch;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock, TimeOrderedIds};
 pub use hasher::{Argon2Hasher, PasswordHasher};
+pub use operator_types::JobQuery;
 pub use sink::{EventSink, SinkOutcome, SinkReport};
 pub use store::{Store, default_lease};
 pub use store_types::*;
 pub use switch::{
-    DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry, PortChange, PortResult,
-    SwitchDriver, provider_facing_error,
+    CANCELLED_BY_OPERATOR, DriverCapabilities, DriverError, DriverErrorKind, DriverRegistry,
+    PortChange, PortResult, SwitchDriver, provider_facing_error,
 };
 
 #[cfg(feature = "testkit")]

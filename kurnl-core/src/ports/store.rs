@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
+use super::operator_types::JobQuery;
 use super::store_types::*;
 use crate::model::{
-    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, Plan,
-    PlanVersion, Port, PortRef, Provider, Subscriber, Subscription, Switch, Unit,
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, NewEvent,
+    OperatorKeyRecord, Plan, PlanVersion, Port, PortRef, Provider, Subscriber, Subscription,
+    Switch, Unit,
 };
 use crate::types::{
     ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
@@ -314,6 +316,43 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn unprocessed_batches(&self) -> Result<Vec<Batch>, StoreError>;
     /// Deletes batches created before `before`; their count.
     async fn purge_batches(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // ----- operator -----
+
+    /// Stores (or replaces, by id) an operator key record.
+    async fn put_operator_key(&self, key: &OperatorKeyRecord) -> Result<(), StoreError>;
+    /// The operator key with this hash, revoked or not.
+    async fn find_operator_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<OperatorKeyRecord>, StoreError>;
+    /// Every operator key, oldest first.
+    async fn list_operator_keys(&self) -> Result<Vec<OperatorKeyRecord>, StoreError>;
+    /// Revokes an operator key; a second revocation keeps the first time. `NotFound` when
+    /// there is no such key.
+    async fn revoke_operator_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Jobs of every provider that match `query` (see [`JobQuery`]), newest first.
+    async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>, StoreError>;
+    /// A job by id, whichever provider owns it.
+    async fn find_job(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// Puts a `failed` job back in the queue: `pending`, due at `now`, `attempts` back to 0
+    /// (the engine's retry budget starts again), `last_error` kept until the next attempt;
+    /// returns the job as written. Atomic check and write:
+    /// `NotFound("job")`, `Conflict(JobNotFailed)` when it is not `failed`,
+    /// `Conflict(JobSuperseded)` when a later job that was not cancelled targets the same port,
+    /// since running the old change again would undo the newer one.
+    async fn retry_job(&self, id: JobId, now: DateTime<Utc>) -> Result<Job, StoreError>;
+    /// Cancels a `pending` job (due or waiting for a retry, not leased): `cancelled` with
+    /// `error` as its `last_error`, and appends `events` (the provider's
+    /// `provisioning.failed`) in the same transaction; returns the job as written.
+    /// `NotFound("job")`, `Conflict(JobNotQueued)` when it is running or finished.
+    async fn cancel_job(
+        &self,
+        id: JobId,
+        error: &str,
+        events: Vec<NewEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<Job, StoreError>;
 }
 
 /// Default lease for jobs and events.

@@ -24,6 +24,13 @@ pub enum ConflictKind {
     TooManyBatches,
     /// A primary key that already exists.
     DuplicateId,
+    /// An operator retry of a job that is not `failed`.
+    JobNotFailed,
+    /// An operator retry of a failed job after which a later job for the same port was
+    /// queued: running it again would undo the later change.
+    JobSuperseded,
+    /// An operator cancel of a job that is not `pending` (running or finished).
+    JobNotQueued,
 }
 
 /// Errors of the store.

@@ -82,9 +82,16 @@ impl DriverErrorKind {
 /// provider message, or a generic sentence for any other text. Never the stored text itself,
 /// which may name addresses and device output.
 pub fn provider_facing_error(stored: &str) -> &'static str {
+    if stored == CANCELLED_BY_OPERATOR {
+        return CANCELLED_BY_OPERATOR;
+    }
     DriverErrorKind::of_stored_error(stored)
         .map_or("Provisioning failed", DriverErrorKind::provider_message)
 }
+
+/// The error of a job an operator cancelled before it ran: its stored `last_error` and the
+/// `error` of the provider's `provisioning.failed`.
+pub const CANCELLED_BY_OPERATOR: &str = "Cancelled by the network operator before it ran";
 
 /// An error with a kind and whether retrying may help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -263,7 +263,7 @@ fn status_view(view: &BatchView) -> BatchStatusView {
                         (Some(*subscription_id), *subscriber_id, *job_id);
                     match job_of(entry.index).map(|j| (j.status, j.last_error.clone())) {
                         Some((JobStatus::Completed, _)) => r.status = "completed",
-                        Some((JobStatus::Failed, err)) => {
+                        Some((JobStatus::Failed | JobStatus::Cancelled, err)) => {
                             r.status = "failed";
                             r.error = Some(
                                 err.as_deref()

@@ -15,6 +15,8 @@ mod deliveries;
 mod fields;
 mod inventory;
 mod lifecycle_ops;
+mod operator;
+mod operator_jobs;
 mod provider_initiated;
 mod queries;
 mod requests;
@@ -26,6 +28,10 @@ use std::sync::Arc;
 
 pub use auth::IssuedApiKey;
 pub use inventory::NewProvider;
+pub use operator::{
+    INVALID_OPERATOR_KEY, IssuedOperatorKey, OPERATOR_KEY_PREFIX, OPERATOR_KEY_REQUIRED, Operator,
+};
+pub use operator_jobs::{JobListQuery, JobPage, OperatorJobView};
 pub use requests::*;
 pub use responses::*;
 

@@ -48,6 +48,7 @@ mod deliveries;
 pub mod fixtures;
 mod inventory;
 mod leases;
+mod operator;
 mod outbox;
 mod queue;
 mod races;
@@ -66,6 +67,7 @@ pub use leases::{
     concurrent_claims_never_share_a_job, event_sequences_per_subscription,
     finish_with_stale_lease_is_rejected, lease_expiry_reaped_and_reclaimed, retry_reschedules,
 };
+pub use operator::{operator_job_list_filters, operator_keys_roundtrip, operator_retry_and_cancel};
 pub use outbox::{event_listing_filters, outbox_claim_record_replay, outbox_lease_expiry};
 pub use queue::{
     claim_batches_one_switch, claim_respects_port_order, claim_respects_switch_session_limit,
@@ -199,6 +201,9 @@ macro_rules! store_conformance_tests {
             claim_respects_switch_session_limit
             claim_batches_one_switch
             queued_jobs_per_switch
+            operator_keys_roundtrip
+            operator_job_list_filters
+            operator_retry_and_cancel
             lease_expiry_reaped_and_reclaimed
             finish_with_stale_lease_is_rejected
             retry_reschedules

@@ -2,6 +2,7 @@
 
 pub(crate) mod checkout;
 pub(crate) mod operations;
+pub(crate) mod operator_jobs;
 pub(crate) mod provisioning;
 pub(crate) mod subscribers;
 pub(crate) mod subscriptions;

@@ -8,6 +8,7 @@ pub(crate) mod deliveries;
 pub(crate) mod grouped;
 pub(crate) mod inventory;
 pub(crate) mod one_statement;
+pub(crate) mod operator;
 pub(crate) mod outbox;
 pub(crate) mod queue;
 pub(crate) mod statements;

@@ -6,8 +6,8 @@ use super::{parse, to_u32};
 use crate::conn::{time, time_opt};
 use crate::error::{StoreResult, corrupt};
 use kurnl_core::model::{
-    ApiKeyRecord, BillingMode, Location, PlanVersion, Port, PortRef, Provider, Switch, Unit,
-    WebhookEndpoint,
+    ApiKeyRecord, BillingMode, Location, OperatorKeyRecord, PlanVersion, Port, PortRef, Provider,
+    Switch, Unit, WebhookEndpoint,
 };
 use kurnl_core::ports::{LocationPlacement, SwitchQueue};
 use kurnl_core::types::{InterfaceName, Kbps, LocationHash, RateLimit, Secret, VlanId};
@@ -74,6 +74,30 @@ impl ApiKeyRow {
             key_hash: self.key_hash,
             display_prefix: self.display_prefix,
             sandbox: self.sandbox,
+            created_at: time(&self.created_at)?,
+            revoked_at: time_opt(self.revoked_at)?,
+        })
+    }
+}
+
+/// An `operator_keys` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct OperatorKeyRow {
+    id: Uuid,
+    key_hash: String,
+    display_prefix: String,
+    label: String,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+impl OperatorKeyRow {
+    pub(crate) fn into_model(self) -> StoreResult<OperatorKeyRecord> {
+        Ok(OperatorKeyRecord {
+            id: self.id.into(),
+            key_hash: self.key_hash,
+            display_prefix: self.display_prefix,
+            label: self.label,
             created_at: time(&self.created_at)?,
             revoked_at: time_opt(self.revoked_at)?,
         })

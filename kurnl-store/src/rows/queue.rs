@@ -26,15 +26,7 @@ pub(crate) fn job_action(raw: &str) -> StoreResult<JobAction> {
 }
 
 pub(crate) fn job_status(raw: &str) -> StoreResult<JobStatus> {
-    [
-        JobStatus::Pending,
-        JobStatus::InProgress,
-        JobStatus::Completed,
-        JobStatus::Failed,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == raw)
-    .ok_or_else(|| corrupt("job status", raw))
+    JobStatus::parse(raw).ok_or_else(|| corrupt("job status", raw))
 }
 
 pub(crate) fn delivery_status_str(s: DeliveryStatus) -> &'static str {

@@ -35,6 +35,8 @@ pub(super) struct State {
     next_seq: u64,
     pub(super) providers: HashMap<ProviderId, Provider>,
     pub(super) api_keys: HashMap<ApiKeyId, ApiKeyRecord>,
+    /// Operator keys, oldest first.
+    pub(super) operator_keys: Vec<crate::model::OperatorKeyRecord>,
     pub(super) plans: HashMap<PlanId, Plan>,
     pub(super) plan_versions: HashMap<PlanVersionId, PlanVersion>,
     pub(super) switches: HashMap<SwitchId, Switch>,
