@@ -3,7 +3,10 @@
 # builds the server example, starts it on 127.0.0.1 with a free port and a temporary database
 # over the demo network, waits until it answers, runs every check (bounded per operation) with
 # the demo credentials, then stops the server. Any failure fails the script. Rate limits are
-# off (`--no-rate-limit`): with them on, most generated requests would only see 429.
+# off (`--no-rate-limit`): with them on, most generated requests would only see 429. The two
+# API key revocations are left out: the stateful phase follows the key list's ids into them
+# and revokes the very key it calls with, which turns every later call into a 401 (their
+# behaviour is tested in kurnl-http/tests/api/provider_settings.rs).
 #
 # Assumes the server example takes `--listen ADDR` and `--db PATH` and serves
 # `/api/v1/openapi.json` with the credentials of examples/demo-network.toml.
@@ -64,6 +67,7 @@ status=0
   --header "X-Webhook-Secret: $WEBHOOK_SECRET" \
   --header "X-Operator-Key: $OPERATOR_KEY" \
   --generation-database none \
+  --exclude-path-regex '/revoke$' \
   --no-color || status=$?
 echo "schemathesis: exit $status after $(($(date +%s) - started)) s"
 if [ "$status" -ne 0 ]; then

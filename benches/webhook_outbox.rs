@@ -35,7 +35,7 @@ fn main() {
         let provider = Provider {
             id: ProviderId::new_random(),
             name: "bench".into(),
-            live: WebhookEndpoint { url: Some(url), secret: Some(Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")) },
+            live: WebhookEndpoint { url: Some(url), secret: Some(Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")), ..Default::default() },
             sandbox: WebhookEndpoint::default(),
             external_checkout_url: None,
             billing_mode: BillingMode::default(),

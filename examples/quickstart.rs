@@ -167,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
             live: WebhookEndpoint {
                 url: Some(receiver.url()),
                 secret: Some(secret),
+                ..Default::default()
             },
             ..NewProvider::default()
         })

@@ -242,6 +242,7 @@ impl Inventory {
             let endpoint = |url: &Option<String>, secret: &Option<Secret>| WebhookEndpoint {
                 url: url.clone(),
                 secret: secret.clone(),
+                ..Default::default()
             };
             service
                 .put_provider(NewProvider {

@@ -407,6 +407,7 @@ async fn world() -> anyhow::Result<World> {
             live: WebhookEndpoint {
                 url: Some(receiver.url()),
                 secret: Some(secret),
+                ..Default::default()
             },
             ..NewProvider::default()
         })

@@ -111,6 +111,7 @@ pub async fn add_provider(
             live: WebhookEndpoint {
                 url: Some(receiver.url()),
                 secret: Some(secret.clone()),
+                ..Default::default()
             },
             ..NewProvider::default()
         })

@@ -10,7 +10,7 @@ use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    checkout, operator_jobs, provisioning, subscribers, subscriptions, webhooks,
+    checkout, operator_jobs, provider_settings, provisioning, subscribers, subscriptions, webhooks,
 };
 use crate::schema;
 
@@ -46,6 +46,18 @@ use crate::schema;
         operator_jobs::get_one,
         operator_jobs::retry,
         operator_jobs::cancel,
+        provider_settings::operator_get,
+        provider_settings::operator_update,
+        provider_settings::operator_rotate,
+        provider_settings::operator_keys,
+        provider_settings::operator_issue_key,
+        provider_settings::operator_revoke_key,
+        provider_settings::own_get,
+        provider_settings::own_update,
+        provider_settings::own_rotate,
+        provider_settings::own_keys,
+        provider_settings::own_issue_key,
+        provider_settings::own_revoke_key,
     ),
     components(schemas(
         schema::ErrorDetail,
@@ -64,13 +76,14 @@ use crate::schema;
         (name = "subscribers", description = "Subscriber management"),
         (name = "subscriptions", description = "Subscription lifecycle"),
         (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays"),
-        (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider"),
+        (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider, and any provider's settings, webhook secret rotation and API keys"),
+        (name = "provider-settings", description = "Non-standard extensions (`x-kurnl-extension`): the caller's own settings, webhook secret rotation and API keys, with its own `X-API-Key`"),
     )
 )]
 pub struct ApiDoc;
 
 /// Operations kurnl adds to the documented API.
-const EXTENSION_OPERATIONS: [&str; 7] = [
+const EXTENSION_OPERATIONS: [&str; 15] = [
     "/api/v1/partner/provisioning/jobs/{job_id}",
     "/api/v1/provider/webhooks/deliveries",
     "/api/v1/provider/webhooks/replay",
@@ -78,6 +91,14 @@ const EXTENSION_OPERATIONS: [&str; 7] = [
     "/api/v1/operator/jobs/{job_id}",
     "/api/v1/operator/jobs/{job_id}/retry",
     "/api/v1/operator/jobs/{job_id}/cancel",
+    "/api/v1/operator/providers/{provider_id}",
+    "/api/v1/operator/providers/{provider_id}/webhook-secret/rotate",
+    "/api/v1/operator/providers/{provider_id}/api-keys",
+    "/api/v1/operator/providers/{provider_id}/api-keys/{key_id}/revoke",
+    "/api/v1/provider/settings",
+    "/api/v1/provider/webhook-secret/rotate",
+    "/api/v1/provider/api-keys",
+    "/api/v1/provider/api-keys/{key_id}/revoke",
 ];
 
 /// Marks the operations that are not part of kurnl's documented API with

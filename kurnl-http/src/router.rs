@@ -18,7 +18,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
 use crate::handlers::{
-    checkout, operations, operator_jobs, provisioning, subscribers, subscriptions, webhooks,
+    checkout, operations, operator_jobs, provider_settings, provisioning, subscribers,
+    subscriptions, webhooks,
 };
 use crate::rate_limit::{RateLimiter, rate_limit};
 use crate::trace::trace;
@@ -134,6 +135,38 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
             get(webhooks::deliveries),
         )
         .route(&p("/provider/webhooks/replay"), post(webhooks::replay))
+        .route(
+            &p("/provider/settings"),
+            get(provider_settings::own_get).patch(provider_settings::own_update),
+        )
+        .route(
+            &p("/provider/webhook-secret/rotate"),
+            post(provider_settings::own_rotate),
+        )
+        .route(
+            &p("/provider/api-keys"),
+            get(provider_settings::own_keys).post(provider_settings::own_issue_key),
+        )
+        .route(
+            &p("/provider/api-keys/{key_id}/revoke"),
+            post(provider_settings::own_revoke_key),
+        )
+        .route(
+            &p("/operator/providers/{provider_id}"),
+            get(provider_settings::operator_get).patch(provider_settings::operator_update),
+        )
+        .route(
+            &p("/operator/providers/{provider_id}/webhook-secret/rotate"),
+            post(provider_settings::operator_rotate),
+        )
+        .route(
+            &p("/operator/providers/{provider_id}/api-keys"),
+            get(provider_settings::operator_keys).post(provider_settings::operator_issue_key),
+        )
+        .route(
+            &p("/operator/providers/{provider_id}/api-keys/{key_id}/revoke"),
+            post(provider_settings::operator_revoke_key),
+        )
         .route(&p("/operator/jobs"), get(operator_jobs::list))
         .route(&p("/operator/jobs/{job_id}"), get(operator_jobs::get_one))
         .route(

@@ -95,3 +95,90 @@ pub(crate) struct JobPage {
     /// Pass as `after` for the next page; absent on the last page.
     next_after: Option<Uuid>,
 }
+
+/// A provider's settings (never a secret).
+#[derive(ToSchema)]
+pub(crate) struct ProviderSettings {
+    provider_id: Uuid,
+    name: String,
+    /// `kurnl` or `provider`.
+    billing_mode: String,
+    webhook_url: Option<String>,
+    sandbox_webhook_url: Option<String>,
+    external_checkout_url: Option<String>,
+    webhook_secret_set: bool,
+    sandbox_webhook_secret_set: bool,
+    /// While a production rotation overlaps: when the previous secret stops working.
+    previous_webhook_secret_valid_until: Option<DateTime<Utc>>,
+    /// While a sandbox rotation overlaps: when the previous secret stops working.
+    previous_sandbox_webhook_secret_valid_until: Option<DateTime<Utc>>,
+}
+
+/// A settings change: a field left out stays as it is, `null` clears it.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProviderSettingsUpdate {
+    /// An http or https URL with a host, at most 2048 characters.
+    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    webhook_url: Option<String>,
+    /// An http or https URL with a host, at most 2048 characters.
+    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    sandbox_webhook_url: Option<String>,
+    /// An http or https URL with a host, at most 2048 characters.
+    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    external_checkout_url: Option<String>,
+}
+
+/// A webhook secret rotation.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotateSecretRequest {
+    /// Operator only: the sandbox secret instead of the production one (a provider's key
+    /// rotates its own environment's secret and this field is ignored).
+    sandbox: Option<bool>,
+    /// How long the previous secret keeps working; one day by default.
+    #[schema(minimum = 0, maximum = 604800)]
+    overlap_seconds: Option<u32>,
+}
+
+/// The new secret of a rotation, shown once.
+#[derive(ToSchema)]
+pub(crate) struct RotatedSecret {
+    sandbox: bool,
+    /// `whsec_…`
+    webhook_secret: String,
+    /// Absent when nothing overlaps (no previous secret, or an overlap of 0).
+    previous_secret_valid_until: Option<DateTime<Utc>>,
+}
+
+/// An API key issue.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IssueKeyRequest {
+    /// Operator only: a sandbox key (a provider's key gets a key of its own environment and
+    /// this field is ignored).
+    sandbox: Option<bool>,
+}
+
+/// An API key as listed (never the key).
+#[derive(ToSchema)]
+pub(crate) struct ApiKey {
+    id: Uuid,
+    /// The key's first characters.
+    display_prefix: String,
+    sandbox: bool,
+    created_at: DateTime<Utc>,
+    /// Present once revoked.
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly issued API key, shown once.
+#[derive(ToSchema)]
+pub(crate) struct IssuedKey {
+    id: Uuid,
+    display_prefix: String,
+    sandbox: bool,
+    created_at: DateTime<Utc>,
+    /// The key itself: store it now, it is never shown again.
+    key: String,
+}

@@ -24,6 +24,8 @@ mod logs;
 mod operator;
 #[path = "api/probes.rs"]
 mod probes;
+#[path = "api/provider_settings.rs"]
+mod provider_settings;
 #[path = "api/provisioning.rs"]
 mod provisioning;
 #[path = "api/subscribers.rs"]

@@ -83,6 +83,12 @@ macro_rules! impl_store {
             ) -> Result<Option<ApiKeyRecord>, StoreError> {
                 read!(self, inventory::find_api_key, key_hash)
             }
+            async fn list_api_keys(
+                &self,
+                provider: ProviderId,
+            ) -> Result<Vec<ApiKeyRecord>, StoreError> {
+                read!(self, inventory::list_api_keys, provider)
+            }
             async fn revoke_api_key(
                 &self,
                 id: ApiKeyId,

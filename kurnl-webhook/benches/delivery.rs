@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
         live: WebhookEndpoint {
             url: Some(url),
             secret: Some(Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
+            ..Default::default()
         },
         sandbox: WebhookEndpoint::default(),
         external_checkout_url: None,

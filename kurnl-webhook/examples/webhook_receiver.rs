@@ -110,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
         live: WebhookEndpoint {
             url: Some(url.clone()),
             secret: Some(Secret::new(secret)),
+            ..Default::default()
         },
         sandbox: WebhookEndpoint::default(),
         external_checkout_url: None,

@@ -35,8 +35,9 @@ pub const NO_URL_NOTE: &str = "no webhook url configured";
 /// - Signatures, when the endpoint has a secret: `X-Webhook-Signature: sha256=<hex>` (kurnl's
 ///   documented scheme, over the raw body) and the Standard Webhooks headers `webhook-id` (the
 ///   event id), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature`
-///   (`v1,<base64>`, one per secret while rotating, see
-///   [`HttpEventSink::set_previous_secrets`]). Without a secret the request is sent unsigned,
+///   (`v1,<base64>`, one per secret while rotating: the endpoint's previous secret until its
+///   overlap ends, [`WebhookEndpoint::signing_secrets`](kurnl_core::model::WebhookEndpoint::signing_secrets),
+///   and any set with [`HttpEventSink::set_previous_secrets`]). Without a secret the request is sent unsigned,
 ///   with `webhook-id` and `webhook-timestamp` only (reference §8.4).
 /// - Redirects are never followed; each attempt has a timeout (15 s by default).
 ///
@@ -269,11 +270,13 @@ impl HttpEventSink {
         }
     }
 
+    /// The provider's current secret, its previous one while a rotation's overlap lasts,
+    /// then any set with [`HttpEventSink::set_previous_secrets`].
     fn secrets_for(&self, provider: &Provider, sandbox: bool) -> Vec<Secret> {
-        let Some(primary) = provider.endpoint(sandbox).secret.clone() else {
-            return Vec::new();
-        };
-        let mut secrets = vec![primary];
+        let mut secrets = provider.endpoint(sandbox).signing_secrets(self.clock.now());
+        if secrets.is_empty() {
+            return secrets;
+        }
         let map = self
             .previous_secrets
             .read()

@@ -405,6 +405,7 @@ async fn sandbox_events_use_the_sandbox_endpoint_and_secret() {
     p.sandbox = kurnl_core::model::WebhookEndpoint {
         url: Some(sandbox.url.clone()),
         secret: Some(Secret::new("sandbox-secret")),
+        ..Default::default()
     };
     let mut ev = event(&p, t0());
     ev.sandbox = true;

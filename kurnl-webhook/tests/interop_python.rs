@@ -113,3 +113,68 @@ async fn standardwebhooks_verifies_our_signatures() {
         assert!(python_verify("whsec_dGhpcyBpcyBub3QgdGhlIGtleQ==", &req.body, &headers).is_err());
     }
 }
+
+/// A rotation's overlap: deliveries carry a signature with the new secret and one with the
+/// previous secret, and the reference library verifies each with its own secret; once the
+/// overlap has ended only the new secret verifies.
+#[tokio::test]
+async fn during_a_rotation_both_secrets_verify_and_after_it_only_the_new_one() {
+    if !python_available() {
+        return;
+    }
+    let (old, new) = (
+        "whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZA==",
+        "whsec_bmV3LXNlY3JldC1uZXctc2VjcmV0LW5ldw==",
+    );
+    let rx = Receiver::start().await;
+    let mut p = provider(Some(&rx.url), Some(new));
+    p.live.previous_secret = Some(kurnl_core::types::Secret::new(old));
+    p.live.previous_secret_until = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+    let sink = HttpEventSink::new().unwrap();
+    let headers_of = |req: &common::Received| -> Vec<(String, String)> {
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            .into_iter()
+            .map(|h| (h.to_owned(), req.header(h).unwrap().to_owned()))
+            .collect()
+    };
+    let report = sink.deliver(&event(&p, t0()), &p).await;
+    assert_eq!(report.outcome, SinkOutcome::Acknowledged);
+    let during = rx.received().remove(0);
+    let headers = headers_of(&during);
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        during
+            .header("webhook-signature")
+            .unwrap()
+            .split(' ')
+            .count(),
+        2,
+        "two signatures during the overlap"
+    );
+    for secret in [old, new] {
+        let out = python_verify(secret, &during.body, &pairs)
+            .unwrap_or_else(|e| panic!("{secret} during the overlap: {e}"));
+        assert_eq!(out.trim(), "verified provisioning.completed");
+    }
+
+    p.live.previous_secret_until = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
+    let report = sink.deliver(&event(&p, t0()), &p).await;
+    assert_eq!(report.outcome, SinkOutcome::Acknowledged);
+    let after = rx.received().remove(1);
+    let headers = headers_of(&after);
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert!(
+        python_verify(new, &after.body, &pairs).is_ok(),
+        "the new secret verifies"
+    );
+    assert!(
+        python_verify(old, &after.body, &pairs).is_err(),
+        "the previous secret no longer verifies once the overlap ended"
+    );
+}

@@ -105,6 +105,19 @@ impl Store for InMemoryStore {
         self.with(|s| Ok(s.find_api_key(key_hash)))
     }
 
+    async fn list_api_keys(&self, provider: ProviderId) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        self.with(|s| {
+            let mut keys: Vec<_> = s
+                .api_keys
+                .values()
+                .filter(|k| k.provider_id == provider)
+                .cloned()
+                .collect();
+            keys.sort_by_key(|k| (k.created_at, k.id.0));
+            Ok(keys)
+        })
+    }
+
     async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(|s| s.revoke_api_key(id, at))
     }

@@ -23,6 +23,50 @@ pub struct WebhookEndpoint {
     pub url: Option<String>,
     /// Signing secret, also the `X-Webhook-Secret` for inbound CKO-03 calls.
     pub secret: Option<Secret>,
+    /// The secret a rotation replaced: until `previous_secret_until` it still signs (a second
+    /// Standard Webhooks signature) and is still accepted as `X-Webhook-Secret`.
+    pub previous_secret: Option<Secret>,
+    /// End of the rotation's overlap.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+}
+
+impl WebhookEndpoint {
+    /// An endpoint without a rotation in progress.
+    pub fn new(url: Option<String>, secret: Option<Secret>) -> Self {
+        Self {
+            url,
+            secret,
+            previous_secret: None,
+            previous_secret_until: None,
+        }
+    }
+
+    /// The previous secret while the overlap lasts at `now`.
+    pub fn previous_at(&self, now: DateTime<Utc>) -> Option<&Secret> {
+        match (&self.previous_secret, self.previous_secret_until) {
+            (Some(s), Some(until)) if now < until => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The secrets that sign a delivery at `now`: the current one first, then the previous
+    /// one during a rotation's overlap. Empty without a secret.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<Secret> {
+        let Some(current) = &self.secret else {
+            return Vec::new();
+        };
+        std::iter::once(current.clone())
+            .chain(self.previous_at(now).cloned())
+            .collect()
+    }
+
+    /// Whether `presented` is the current secret, or the previous one during the overlap
+    /// (constant-time comparisons; both are compared every time).
+    pub fn accepts(&self, presented: &str, now: DateTime<Utc>) -> bool {
+        let current = self.secret.as_ref().is_some_and(|s| s.matches(presented));
+        let previous = self.previous_at(now).is_some_and(|s| s.matches(presented));
+        current | previous
+    }
 }
 
 /// A service provider (ISP).

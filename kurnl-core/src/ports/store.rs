@@ -66,6 +66,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
     /// The key with this SHA-256 hash, revoked or not.
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Every key of a provider, revoked ones included, oldest first.
+    async fn list_api_keys(&self, provider: ProviderId) -> Result<Vec<ApiKeyRecord>, StoreError>;
     /// Marks a key revoked (idempotent). `NotFound` for an unknown id.
     async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Inserts or replaces a plan.

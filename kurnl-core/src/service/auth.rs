@@ -69,11 +69,12 @@ impl Service {
         let Some(provider) = self.store.get_provider(ProviderId(id)).await? else {
             return Err(invalid);
         };
-        let matches = |s: &Option<Secret>| s.as_ref().is_some_and(|s| s.matches(secret));
-        // Both compared every time so timing does not tell which environment exists.
+        // Both compared every time so timing does not tell which environment exists; a
+        // rotation's previous secret is accepted until its overlap ends.
+        let now = self.clock.now();
         let (live, sandbox) = (
-            matches(&provider.live.secret),
-            matches(&provider.sandbox.secret),
+            provider.live.accepts(secret, now),
+            provider.sandbox.accepts(secret, now),
         );
         match (live, sandbox) {
             (true, _) => Ok(Caller {

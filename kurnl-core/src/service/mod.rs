@@ -18,6 +18,7 @@ mod lifecycle_ops;
 mod operator;
 mod operator_jobs;
 mod provider_initiated;
+mod provider_settings;
 mod queries;
 mod requests;
 mod responses;
@@ -32,6 +33,11 @@ pub use operator::{
     INVALID_OPERATOR_KEY, IssuedOperatorKey, OPERATOR_KEY_PREFIX, OPERATOR_KEY_REQUIRED, Operator,
 };
 pub use operator_jobs::{JobListQuery, JobPage, OperatorJobView};
+pub use provider_settings::{
+    ApiKeyView, DEFAULT_ROTATION_OVERLAP_SECS, IssueKeyRequest, IssuedKeyView,
+    MAX_ROTATION_OVERLAP_SECS, ProviderSettingsUpdate, ProviderSettingsView, RotateSecretRequest,
+    RotatedSecretView, SettingsActor,
+};
 pub use requests::*;
 pub use responses::*;
 

@@ -277,7 +277,9 @@ pub struct ConfirmInstallRequest {
 
 /// An optional `u32` that also accepts integral floats (`245.0`); `245.5`, negative and too
 /// large numbers are refused with serde's usual messages.
-fn integral_u32<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+pub(crate) fn integral_u32<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<u32>, D::Error> {
     use serde::de::{Error, Unexpected};
     let n = match Option::<serde_json::Value>::deserialize(de)? {
         None | Some(serde_json::Value::Null) => return Ok(None),

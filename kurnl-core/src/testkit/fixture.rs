@@ -206,10 +206,12 @@ impl Fixture {
                 live: WebhookEndpoint {
                     url: Some("http://127.0.0.1:9/hooks".into()),
                     secret: Some(Secret::new(&webhook_secret)),
+                    ..Default::default()
                 },
                 sandbox: WebhookEndpoint {
                     url: None,
                     secret: Some(Secret::new(format!("{webhook_secret}-sb"))),
+                    ..Default::default()
                 },
                 external_checkout_url: None,
                 billing_mode: BillingMode::Kurnl,

@@ -3,6 +3,7 @@
 pub(crate) mod checkout;
 pub(crate) mod operations;
 pub(crate) mod operator_jobs;
+pub(crate) mod provider_settings;
 pub(crate) mod provisioning;
 pub(crate) mod subscribers;
 pub(crate) mod subscriptions;

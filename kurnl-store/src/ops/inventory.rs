@@ -14,13 +14,22 @@ use kurnl_core::types::{ApiKeyId, LocationHash, PlanVersionId, ProviderId, Switc
 pub(crate) async fn put_provider<C: Conn>(c: &mut C, p: &Provider) -> StoreResult<()> {
     let secret =
         |e: &kurnl_core::model::WebhookEndpoint| e.secret.as_ref().map(|s| s.expose().to_owned());
+    let previous = |e: &kurnl_core::model::WebhookEndpoint| {
+        e.previous_secret.as_ref().map(|s| s.expose().to_owned())
+    };
     c.execute(
         "INSERT INTO providers (id, name, live_webhook_url, live_webhook_secret, sandbox_webhook_url, \
-         sandbox_webhook_secret, external_checkout_url, billing_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         sandbox_webhook_secret, external_checkout_url, billing_mode, live_previous_secret, \
+         live_previous_until, sandbox_previous_secret, sandbox_previous_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, live_webhook_url = excluded.live_webhook_url, \
          live_webhook_secret = excluded.live_webhook_secret, sandbox_webhook_url = excluded.sandbox_webhook_url, \
          sandbox_webhook_secret = excluded.sandbox_webhook_secret, \
-         external_checkout_url = excluded.external_checkout_url, billing_mode = excluded.billing_mode",
+         external_checkout_url = excluded.external_checkout_url, billing_mode = excluded.billing_mode, \
+         live_previous_secret = excluded.live_previous_secret, \
+         live_previous_until = excluded.live_previous_until, \
+         sandbox_previous_secret = excluded.sandbox_previous_secret, \
+         sandbox_previous_until = excluded.sandbox_previous_until",
         args![
             p.id.0,
             p.name.as_str(),
@@ -30,6 +39,10 @@ pub(crate) async fn put_provider<C: Conn>(c: &mut C, p: &Provider) -> StoreResul
             secret(&p.sandbox),
             p.external_checkout_url.clone(),
             billing_mode_str(p.billing_mode),
+            previous(&p.live),
+            p.live.previous_secret_until,
+            previous(&p.sandbox),
+            p.sandbox.previous_secret_until,
         ],
     )
     .await?;
@@ -69,6 +82,19 @@ pub(crate) async fn find_api_key<C: Conn>(
         )
         .await?;
     row.map(ApiKeyRow::into_model).transpose()
+}
+
+pub(crate) async fn list_api_keys<C: Conn>(
+    c: &mut C,
+    provider: ProviderId,
+) -> StoreResult<Vec<ApiKeyRecord>> {
+    let rows: Vec<ApiKeyRow> = c
+        .fetch_all(
+            "SELECT * FROM api_keys WHERE provider_id = $1 ORDER BY created_at, id",
+            args![provider.0],
+        )
+        .await?;
+    rows.into_iter().map(ApiKeyRow::into_model).collect()
 }
 
 pub(crate) async fn revoke_api_key<C: Conn>(

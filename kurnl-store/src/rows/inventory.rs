@@ -29,6 +29,10 @@ pub(crate) struct ProviderRow {
     sandbox_webhook_secret: Option<String>,
     external_checkout_url: Option<String>,
     billing_mode: String,
+    live_previous_secret: Option<String>,
+    live_previous_until: Option<String>,
+    sandbox_previous_secret: Option<String>,
+    sandbox_previous_until: Option<String>,
 }
 
 impl ProviderRow {
@@ -44,10 +48,14 @@ impl ProviderRow {
             live: WebhookEndpoint {
                 url: self.live_webhook_url,
                 secret: self.live_webhook_secret.map(Secret::new),
+                previous_secret: self.live_previous_secret.map(Secret::new),
+                previous_secret_until: time_opt(self.live_previous_until)?,
             },
             sandbox: WebhookEndpoint {
                 url: self.sandbox_webhook_url,
                 secret: self.sandbox_webhook_secret.map(Secret::new),
+                previous_secret: self.sandbox_previous_secret.map(Secret::new),
+                previous_secret_until: time_opt(self.sandbox_previous_until)?,
             },
             external_checkout_url: self.external_checkout_url,
             billing_mode,

@@ -305,6 +305,7 @@ pub fn provider(url: Option<&str>, secret: Option<&str>) -> Provider {
         live: WebhookEndpoint {
             url: url.map(str::to_owned),
             secret: secret.map(Secret::new),
+            ..Default::default()
         },
         sandbox: WebhookEndpoint::default(),
         external_checkout_url: None,

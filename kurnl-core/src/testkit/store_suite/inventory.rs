@@ -22,12 +22,25 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
     p.live = WebhookEndpoint {
         url: Some("https://example.com/hook".into()),
         secret: Some(Secret::new("whsec_suite")),
+        ..Default::default()
     };
     ok(store.put_provider(&p).await, "put_provider (replace)");
     assert_eq!(
         ok(store.get_provider(p.id).await, "get_provider"),
         Some(p.clone()),
         "put_provider must replace"
+    );
+    p.sandbox = WebhookEndpoint {
+        url: None,
+        secret: Some(Secret::new("whsec_new")),
+        previous_secret: Some(Secret::new("whsec_old")),
+        previous_secret_until: Some(at(idle_time(), 3600)),
+    };
+    ok(store.put_provider(&p).await, "put_provider (rotation)");
+    assert_eq!(
+        ok(store.get_provider(p.id).await, "get_provider"),
+        Some(p.clone()),
+        "store conformance: a rotation's previous secret and its end are stored"
     );
 
     let t = idle_time();
@@ -67,6 +80,15 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
     assert!(
         revoked.is_some(),
         "store conformance: a revoked key must still be found, with revoked_at set"
+    );
+    let listed = ok(store.list_api_keys(p.id).await, "list_api_keys");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|k| (k.id, k.revoked_at))
+            .collect::<Vec<_>>(),
+        vec![(key.id, Some(at(t, 10)))],
+        "store conformance: list_api_keys lists the provider's keys, revoked ones included"
     );
     expect_not_found(
         store.revoke_api_key(ApiKeyId::new_random(), t).await,

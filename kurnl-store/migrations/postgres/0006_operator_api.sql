@@ -14,3 +14,11 @@ CREATE UNIQUE INDEX operator_keys_hash_uq ON operator_keys (key_hash);
 -- The operator's job list, newest first, and its per-switch filter.
 CREATE INDEX jobs_created_idx ON jobs (created_at, seq);
 CREATE INDEX jobs_switch_created_idx ON jobs (switch_id, created_at, seq);
+-- Webhook secret rotation: the secret a rotation replaced keeps signing (a second
+-- Standard Webhooks signature) and keeps opening external checkout until its time is up.
+ALTER TABLE providers ADD COLUMN live_previous_secret TEXT;
+ALTER TABLE providers ADD COLUMN live_previous_until TEXT COLLATE "C";
+ALTER TABLE providers ADD COLUMN sandbox_previous_secret TEXT;
+ALTER TABLE providers ADD COLUMN sandbox_previous_until TEXT COLLATE "C";
+-- A provider's keys, for its key list.
+CREATE INDEX api_keys_provider_idx ON api_keys (provider_id, created_at);
