@@ -345,6 +345,7 @@ async fn main() -> Result<(), BoxError> {
                 host_key: None,
                 captive_vlan: VlanId::new(999)?,
                 max_sessions: 1,
+                disabled: false,
             };
             (
                 None,

@@ -208,6 +208,7 @@ async fn run(args: Args, password: String, enable_secret: Option<String>) -> Rep
         host_key: args.host_key.clone(),
         captive_vlan: args.captive_vlan,
         max_sessions: 1,
+        disabled: false,
     };
     let (driver, known): (Arc<dyn SwitchDriver>, KnownHosts) = match args.vendor {
         Vendor::Ios => {

@@ -321,8 +321,20 @@ impl Inventory {
             }
         }
         for (i, s) in self.switches.iter().enumerate() {
+            let mut switch = s.to_switch();
+            // Maintenance is the operator's call (the API's), not the file's: loading the
+            // file again on a restart keeps a disabled switch disabled.
+            switch.disabled = service
+                .store()
+                .get_switch(switch.id)
+                .await
+                .map_err(|e| InventoryError::Rejected {
+                    entry: format!("switches[{i}]"),
+                    source: e.into(),
+                })?
+                .is_some_and(|stored| stored.disabled);
             service
-                .put_switch(s.to_switch())
+                .put_switch(switch)
                 .await
                 .map_err(at(format!("switches[{i}]")))?;
             for (n, p) in s.all_ports()?.iter().enumerate() {
@@ -413,6 +425,7 @@ impl SwitchEntry {
             host_key: self.host_key.clone(),
             captive_vlan: self.captive_vlan,
             max_sessions: self.max_sessions,
+            disabled: false,
         }
     }
 }

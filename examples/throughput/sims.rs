@@ -185,6 +185,7 @@ impl Fleet {
                         host_key: Some(host_key),
                         captive_vlan: VlanId::new(captive_vlan)?,
                         max_sessions: 1,
+                        disabled: false,
                     };
                     switches.push(SimSwitch {
                         record,

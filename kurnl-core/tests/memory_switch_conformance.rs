@@ -25,6 +25,7 @@ fn switch() -> Switch {
         host_key: Some(HOST_KEY.into()),
         captive_vlan: VlanId::new(999).expect("vlan"),
         max_sessions: 1,
+        disabled: false,
     }
 }
 

@@ -28,6 +28,21 @@
 //! | GET | `/operator/jobs/{job_id}` (extension) | `X-Operator-Key` |
 //! | POST | `/operator/jobs/{job_id}/retry` (extension) | `X-Operator-Key` |
 //! | POST | `/operator/jobs/{job_id}/cancel` (extension) | `X-Operator-Key` |
+//! | GET, PATCH | `/operator/providers/{provider_id}` (extension) | `X-Operator-Key` |
+//! | POST | `/operator/providers/{provider_id}/webhook-secret/rotate` (extension) | `X-Operator-Key` |
+//! | GET, POST | `/operator/providers/{provider_id}/api-keys` (extension) | `X-Operator-Key` |
+//! | POST | `/operator/providers/{provider_id}/api-keys/{key_id}/revoke` (extension) | `X-Operator-Key` |
+//! | GET, POST | `/operator/switches` (extension) | `X-Operator-Key` |
+//! | GET, PATCH, DELETE | `/operator/switches/{switch_id}` (extension) | `X-Operator-Key` |
+//! | GET | `/operator/switches/{switch_id}/ports` (extension) | `X-Operator-Key` |
+//! | PUT, DELETE | `/operator/switches/{switch_id}/ports/{port_number}` (extension) | `X-Operator-Key` |
+//! | PUT | `/operator/locations/{location_hash}` (extension) | `X-Operator-Key` |
+//! | GET, POST | `/operator/buildings` (extension) | `X-Operator-Key` |
+//! | GET, POST | `/operator/buildings/{building_id}/units` (extension) | `X-Operator-Key` |
+//! | GET, PATCH | `/provider/settings` (extension) | `X-API-Key` |
+//! | POST | `/provider/webhook-secret/rotate` (extension) | `X-API-Key` |
+//! | GET, POST | `/provider/api-keys` (extension) | `X-API-Key` |
+//! | POST | `/provider/api-keys/{key_id}/revoke` (extension) | `X-API-Key` |
 //! | GET | `/openapi.json` | none |
 //!
 //! Outside `/api/v1`: `GET /healthz` (liveness) and `GET /readyz` (the store answers and its
@@ -82,6 +97,7 @@ mod rate_limit;
 mod router;
 mod schema;
 mod schema_deliveries;
+mod schema_network;
 mod schema_operator;
 mod trace;
 

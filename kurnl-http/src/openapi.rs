@@ -10,7 +10,8 @@ use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    checkout, operator_jobs, provider_settings, provisioning, subscribers, subscriptions, webhooks,
+    checkout, network, operator_jobs, provider_settings, provisioning, subscribers, subscriptions,
+    webhooks,
 };
 use crate::schema;
 
@@ -58,6 +59,19 @@ use crate::schema;
         provider_settings::own_keys,
         provider_settings::own_issue_key,
         provider_settings::own_revoke_key,
+        network::switches,
+        network::create_switch,
+        network::switch,
+        network::update_switch,
+        network::delete_switch,
+        network::ports,
+        network::put_port,
+        network::delete_port,
+        network::put_location,
+        network::buildings,
+        network::create_building,
+        network::units,
+        network::create_unit,
     ),
     components(schemas(
         schema::ErrorDetail,
@@ -77,13 +91,14 @@ use crate::schema;
         (name = "subscriptions", description = "Subscription lifecycle"),
         (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays"),
         (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider, and any provider's settings, webhook secret rotation and API keys"),
+        (name = "operator-network", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: switches, ports, locations, buildings and units; changes take effect without a restart, deleting what is in use is refused"),
         (name = "provider-settings", description = "Non-standard extensions (`x-kurnl-extension`): the caller's own settings, webhook secret rotation and API keys, with its own `X-API-Key`"),
     )
 )]
 pub struct ApiDoc;
 
 /// Operations kurnl adds to the documented API.
-const EXTENSION_OPERATIONS: [&str; 15] = [
+const EXTENSION_OPERATIONS: [&str; 22] = [
     "/api/v1/partner/provisioning/jobs/{job_id}",
     "/api/v1/provider/webhooks/deliveries",
     "/api/v1/provider/webhooks/replay",
@@ -99,6 +114,13 @@ const EXTENSION_OPERATIONS: [&str; 15] = [
     "/api/v1/provider/webhook-secret/rotate",
     "/api/v1/provider/api-keys",
     "/api/v1/provider/api-keys/{key_id}/revoke",
+    "/api/v1/operator/switches",
+    "/api/v1/operator/switches/{switch_id}",
+    "/api/v1/operator/switches/{switch_id}/ports",
+    "/api/v1/operator/switches/{switch_id}/ports/{port_number}",
+    "/api/v1/operator/locations/{location_hash}",
+    "/api/v1/operator/buildings",
+    "/api/v1/operator/buildings/{building_id}/units",
 ];
 
 /// Marks the operations that are not part of kurnl's documented API with
@@ -111,7 +133,13 @@ impl Modify for Extensions {
             let Some(item) = openapi.paths.paths.get_mut(path) else {
                 continue;
             };
-            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
             for op in operations.into_iter().flatten() {
                 let mark = utoipa::openapi::extensions::ExtensionsBuilder::new()
                     .add("x-kurnl-extension", true)
@@ -160,7 +188,13 @@ struct CommonHeaders;
 impl Modify for CommonHeaders {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
             for op in operations.into_iter().flatten() {
                 add_common(op);
             }
@@ -287,7 +321,13 @@ const LINK_SOURCES: &[(&str, &[&str])] = &[
 impl Modify for Links {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
             for op in operations.into_iter().flatten() {
                 let Some((_, ids)) = LINK_SOURCES
                     .iter()

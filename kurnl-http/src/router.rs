@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kurnl_core::error::Detail;
 use kurnl_core::service::Service;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -18,7 +18,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
 use crate::handlers::{
-    checkout, operations, operator_jobs, provider_settings, provisioning, subscribers,
+    checkout, network, operations, operator_jobs, provider_settings, provisioning, subscribers,
     subscriptions, webhooks,
 };
 use crate::rate_limit::{RateLimiter, rate_limit};
@@ -166,6 +166,36 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
         .route(
             &p("/operator/providers/{provider_id}/api-keys/{key_id}/revoke"),
             post(provider_settings::operator_revoke_key),
+        )
+        .route(
+            &p("/operator/switches"),
+            get(network::switches).post(network::create_switch),
+        )
+        .route(
+            &p("/operator/switches/{switch_id}"),
+            get(network::switch)
+                .patch(network::update_switch)
+                .delete(network::delete_switch),
+        )
+        .route(
+            &p("/operator/switches/{switch_id}/ports"),
+            get(network::ports),
+        )
+        .route(
+            &p("/operator/switches/{switch_id}/ports/{port_number}"),
+            put(network::put_port).delete(network::delete_port),
+        )
+        .route(
+            &p("/operator/locations/{location_hash}"),
+            put(network::put_location),
+        )
+        .route(
+            &p("/operator/buildings"),
+            get(network::buildings).post(network::create_building),
+        )
+        .route(
+            &p("/operator/buildings/{building_id}/units"),
+            get(network::units).post(network::create_unit),
         )
         .route(&p("/operator/jobs"), get(operator_jobs::list))
         .route(&p("/operator/jobs/{job_id}"), get(operator_jobs::get_one))

@@ -20,6 +20,8 @@ mod isolation;
 mod limits;
 #[path = "api/logs.rs"]
 mod logs;
+#[path = "api/network.rs"]
+mod network;
 #[path = "api/operator.rs"]
 mod operator;
 #[path = "api/probes.rs"]

@@ -423,6 +423,27 @@ macro_rules! impl_store {
             ) -> Result<(), StoreError> {
                 write_tx!(self, operator::revoke_operator_key, id, at)
             }
+            async fn list_ports(
+                &self,
+                switch: SwitchId,
+            ) -> Result<Vec<kurnl_core::ports::PortOverview>, StoreError> {
+                read_tx!(self, network::list_ports, switch)
+            }
+            async fn delete_port(&self, port: PortRef) -> Result<(), StoreError> {
+                write_tx!(self, network::delete_port, port)
+            }
+            async fn delete_switch(&self, id: SwitchId) -> Result<(), StoreError> {
+                write_tx!(self, network::delete_switch, id)
+            }
+            async fn list_buildings(&self) -> Result<Vec<Building>, StoreError> {
+                read!(self, network::list_buildings)
+            }
+            async fn list_units(
+                &self,
+                building: kurnl_core::types::BuildingId,
+            ) -> Result<Vec<kurnl_core::ports::UnitOverview>, StoreError> {
+                read!(self, network::list_units, building)
+            }
             async fn list_jobs(
                 &self,
                 query: &kurnl_core::ports::JobQuery,
@@ -468,7 +489,8 @@ macro_rules! store_imports {
         };
         use $crate::ops::grouped::GroupedWrite;
         use $crate::ops::{
-            batches, deliveries, inventory, operator, outbox, queue, subscribers, subscriptions,
+            batches, deliveries, inventory, network, operator, outbox, queue, subscribers,
+            subscriptions,
         };
         use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};
     };

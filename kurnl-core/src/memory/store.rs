@@ -6,6 +6,7 @@
 
 mod batches;
 mod commit;
+mod network;
 mod operator;
 mod outbox;
 mod queue;
@@ -25,11 +26,12 @@ use crate::model::{
 use crate::ports::{
     BatchView, ClaimRequest, ClaimedJobs, DeliveryFilter, DeliveryRecord, DeliverySummary,
     DisabledEndpoint, EventClaim, EventQuery, EventWithAttempts, JobOutcome, JobQuery, Page,
-    QueuedWork, Store, StoreError, SubscriberQuery, SwitchQueue, WriteSet,
+    PortOverview, QueuedWork, Store, StoreError, SubscriberQuery, SwitchQueue, UnitOverview,
+    WriteSet,
 };
 use crate::types::{
-    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
-    SubscriberId, SubscriptionId, SwitchId, UnitId,
+    ApiKeyId, BatchId, BuildingId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,
+    ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
 };
 use state::State;
 
@@ -431,6 +433,30 @@ impl Store for InMemoryStore {
 
     async fn revoke_operator_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(|s| s.revoke_operator_key(id, at))
+    }
+
+    async fn list_ports(&self, switch: SwitchId) -> Result<Vec<PortOverview>, StoreError> {
+        self.with(|s| Ok(s.list_ports(switch)))
+    }
+
+    async fn delete_port(&self, port: PortRef) -> Result<(), StoreError> {
+        self.with(|s| s.delete_port(port))
+    }
+
+    async fn delete_switch(&self, id: SwitchId) -> Result<(), StoreError> {
+        self.with(|s| s.delete_switch(id))
+    }
+
+    async fn list_buildings(&self) -> Result<Vec<Building>, StoreError> {
+        self.with(|s| {
+            let mut all: Vec<_> = s.buildings.values().cloned().collect();
+            all.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
+            Ok(all)
+        })
+    }
+
+    async fn list_units(&self, building: BuildingId) -> Result<Vec<UnitOverview>, StoreError> {
+        self.with(|s| Ok(s.list_units(building)))
     }
 
     async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>, StoreError> {

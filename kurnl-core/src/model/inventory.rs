@@ -26,6 +26,10 @@ pub struct Switch {
     pub captive_vlan: VlanId,
     /// At most this many concurrent config sessions (jobs leases) on this switch.
     pub max_sessions: u32,
+    /// Maintenance: jobs for its ports are queued as usual but none is claimed (no session
+    /// is opened) until it is enabled again.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// Identifies a port: switch + number.

@@ -34,3 +34,62 @@ impl Default for JobQuery {
         }
     }
 }
+
+/// One port of a switch as the operator sees it
+/// ([`Store::list_ports`](super::Store::list_ports)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortOverview {
+    /// The port and its interface.
+    pub port: crate::model::Port,
+    /// The location hashes that resolve to it.
+    pub locations: Vec<crate::types::LocationHash>,
+    /// The production subscription on it that is not cancelled, if any.
+    pub live_subscription: Option<crate::model::Subscription>,
+    /// The desired state of its last completed production job, and when it completed: what
+    /// kurnl last applied to the switch.
+    pub last_applied: Option<(crate::model::PortConfig, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// Whether a unit is taken ([`UnitOverview`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitStatus {
+    /// No subscription that is not cancelled.
+    Free,
+    /// A home-drop subscription waits for its installation.
+    PendingInstall,
+    /// A subscription that is not cancelled and not waiting for installation.
+    Active,
+}
+
+impl UnitStatus {
+    /// The status of a unit whose production subscription that is not cancelled has
+    /// `subscription` (none: free).
+    pub fn of_subscription(subscription: Option<crate::types::SubscriptionStatus>) -> Self {
+        use crate::types::SubscriptionStatus as S;
+        match subscription {
+            None | Some(S::Cancelled) => Self::Free,
+            Some(S::PendingInstall) => Self::PendingInstall,
+            Some(_) => Self::Active,
+        }
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Free => "free",
+            Self::PendingInstall => "pending_install",
+            Self::Active => "active",
+        }
+    }
+}
+
+/// A unit with whether it is taken ([`Store::list_units`](super::Store::list_units)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitOverview {
+    /// The unit.
+    pub unit: crate::model::Unit,
+    /// Free, pending install or active, from its production subscription.
+    pub status: UnitStatus,
+    /// That subscription.
+    pub subscription_id: Option<SubscriptionId>,
+}

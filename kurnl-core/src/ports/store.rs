@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use super::operator_types::JobQuery;
+use super::operator_types::{JobQuery, PortOverview, UnitOverview};
 use super::store_types::*;
 use crate::model::{
     ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, NewEvent,
@@ -11,8 +11,8 @@ use crate::model::{
     Switch, Unit,
 };
 use crate::types::{
-    ApiKeyId, BatchId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId,
-    SubscriberId, SubscriptionId, SwitchId, UnitId,
+    ApiKeyId, BatchId, BuildingId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,
+    ProviderId, SubscriberId, SubscriptionId, SwitchId, UnitId,
 };
 
 /// Durable state of kurnl: inventory, subscribers, subscriptions, the job queue, the outbox
@@ -333,6 +333,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Revokes an operator key; a second revocation keeps the first time. `NotFound` when
     /// there is no such key.
     async fn revoke_operator_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The ports of a switch in port order, each with its locations, live production
+    /// subscription and last applied state. Empty for an unknown switch.
+    async fn list_ports(&self, switch: SwitchId) -> Result<Vec<PortOverview>, StoreError>;
+    /// Deletes a port and the locations that resolve to it, atomically.
+    /// `Conflict(InUse)` (nothing deleted) while a subscription that is not cancelled, of
+    /// either environment, sits on it or a job for it is unfinished; `NotFound("port")`.
+    async fn delete_port(&self, port: PortRef) -> Result<(), StoreError>;
+    /// Deletes a switch with its ports and their locations, atomically, under the same
+    /// conditions as [`Store::delete_port`] for every port; `NotFound("switch")`.
+    async fn delete_switch(&self, id: SwitchId) -> Result<(), StoreError>;
+    /// Every building, by name.
+    async fn list_buildings(&self) -> Result<Vec<Building>, StoreError>;
+    /// The units of a building by label, each with whether it is taken. Empty for an unknown
+    /// building.
+    async fn list_units(&self, building: BuildingId) -> Result<Vec<UnitOverview>, StoreError>;
     /// Jobs of every provider that match `query` (see [`JobQuery`]), newest first.
     async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>, StoreError>;
     /// A job by id, whichever provider owns it.

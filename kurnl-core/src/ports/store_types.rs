@@ -31,6 +31,9 @@ pub enum ConflictKind {
     JobSuperseded,
     /// An operator cancel of a job that is not `pending` (running or finished).
     JobNotQueued,
+    /// A delete of inventory that a subscription that is not cancelled, or an unfinished
+    /// job, still uses.
+    InUse,
 }
 
 /// Errors of the store.

@@ -15,6 +15,7 @@ mod deliveries;
 mod fields;
 mod inventory;
 mod lifecycle_ops;
+mod network;
 mod operator;
 mod operator_jobs;
 mod provider_initiated;
@@ -29,6 +30,10 @@ use std::sync::Arc;
 
 pub use auth::IssuedApiKey;
 pub use inventory::NewProvider;
+pub use network::{
+    AppliedView, BuildingRequest, BuildingView, LocationRequest, LocationView, PortRequest,
+    PortSubscriptionView, PortView, SwitchRequest, SwitchView, UnitRequest, UnitView,
+};
 pub use operator::{
     INVALID_OPERATOR_KEY, IssuedOperatorKey, OPERATOR_KEY_PREFIX, OPERATOR_KEY_REQUIRED, Operator,
 };

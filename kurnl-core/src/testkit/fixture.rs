@@ -105,6 +105,7 @@ impl Fixture {
             host_key: None,
             captive_vlan: VlanId::new(999).unwrap(),
             max_sessions: 1,
+            disabled: false,
         };
         service
             .put_switch(switch_record.clone())

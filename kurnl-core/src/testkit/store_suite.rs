@@ -48,6 +48,7 @@ mod deliveries;
 pub mod fixtures;
 mod inventory;
 mod leases;
+mod network;
 mod operator;
 mod outbox;
 mod queue;
@@ -67,6 +68,7 @@ pub use leases::{
     concurrent_claims_never_share_a_job, event_sequences_per_subscription,
     finish_with_stale_lease_is_rejected, lease_expiry_reaped_and_reclaimed, retry_reschedules,
 };
+pub use network::{disabled_switch_is_not_claimed, network_ports_and_deletes, units_with_status};
 pub use operator::{operator_job_list_filters, operator_keys_roundtrip, operator_retry_and_cancel};
 pub use outbox::{event_listing_filters, outbox_claim_record_replay, outbox_lease_expiry};
 pub use queue::{
@@ -204,6 +206,9 @@ macro_rules! store_conformance_tests {
             operator_keys_roundtrip
             operator_job_list_filters
             operator_retry_and_cancel
+            network_ports_and_deletes
+            disabled_switch_is_not_claimed
+            units_with_status
             lease_expiry_reaped_and_reclaimed
             finish_with_stale_lease_is_rejected
             retry_reschedules

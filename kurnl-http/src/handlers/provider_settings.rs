@@ -3,35 +3,20 @@
 //! own (`X-API-Key`, under `/provider`), both served by the same service calls.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use kurnl_core::service::{
     ApiKeyView, IssueKeyRequest, IssuedKeyView, ProviderSettingsUpdate, ProviderSettingsView,
     RotateSecretRequest, RotatedSecretView, SettingsActor,
 };
 
-use super::IdPath;
+use super::{IdPair, IdPath};
 use crate::auth::{ApiCaller, OperatorCaller};
-use crate::error::{ApiError, ApiResult, NOT_FOUND};
+use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::router::AppState;
 use crate::schema;
 use crate::schema_operator;
-
-/// `{provider_id}` and `{key_id}` of a key revocation path; undecodable is a 404.
-pub(crate) struct ProviderKeyPath(String, String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ProviderKeyPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map(|Path((provider, key))| Self(provider, key))
-            .map_err(|_| ApiError::http(StatusCode::NOT_FOUND, NOT_FOUND))
-    }
-}
 
 fn own(caller: &kurnl_core::service::Caller) -> (SettingsActor, String) {
     (
@@ -191,7 +176,7 @@ pub(crate) async fn operator_issue_key(
 pub(crate) async fn operator_revoke_key(
     State(state): State<AppState>,
     OperatorCaller(_): OperatorCaller,
-    ProviderKeyPath(provider, key): ProviderKeyPath,
+    IdPair(provider, key): IdPair,
 ) -> ApiResult<Json<ApiKeyView>> {
     let view = state
         .service

@@ -191,9 +191,9 @@ async fn body_limits_media_types_and_methods_are_declared() {
         }
     }
     assert_eq!(
-        with_body, 15,
-        "request bodies: the 8 documented ones, the replay extension, and the settings, \
-         rotation and key issue of the operator and of the provider"
+        with_body, 21,
+        "request bodies: the 8 documented ones, the replay extension, the settings, rotation \
+         and key issue of the operator and of the provider, and the operator's 6 network writes"
     );
     // And the server sends them.
     api.call("DELETE", "/provider/subscribers")

@@ -22,3 +22,6 @@ ALTER TABLE providers ADD COLUMN sandbox_previous_secret TEXT;
 ALTER TABLE providers ADD COLUMN sandbox_previous_until TEXT;
 -- A provider's keys, for its key list.
 CREATE INDEX api_keys_provider_idx ON api_keys (provider_id, created_at);
+-- A disabled switch (maintenance) keeps its queue but no claim picks its jobs.
+ALTER TABLE switches ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX switches_disabled_idx ON switches (id) WHERE disabled;

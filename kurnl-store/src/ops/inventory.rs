@@ -174,10 +174,11 @@ pub(crate) async fn list_plan_versions<C: Conn>(
 pub(crate) async fn put_switch<C: Conn>(c: &mut C, s: &Switch) -> StoreResult<()> {
     c.execute(
         "INSERT INTO switches (id, name, driver, address, ssh_port, credentials_ref, host_key, captive_vlan, \
-         max_sessions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET \
+         max_sessions, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \
          name = excluded.name, driver = excluded.driver, address = excluded.address, \
          ssh_port = excluded.ssh_port, credentials_ref = excluded.credentials_ref, host_key = excluded.host_key, \
-         captive_vlan = excluded.captive_vlan, max_sessions = excluded.max_sessions",
+         captive_vlan = excluded.captive_vlan, max_sessions = excluded.max_sessions, \
+         disabled = excluded.disabled",
         args![
             s.id.0,
             s.name.as_str(),
@@ -188,6 +189,7 @@ pub(crate) async fn put_switch<C: Conn>(c: &mut C, s: &Switch) -> StoreResult<()
             s.host_key.clone(),
             s.captive_vlan.get(),
             s.max_sessions,
+            s.disabled,
         ],
     )
     .await?;

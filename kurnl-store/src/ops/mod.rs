@@ -7,6 +7,7 @@ pub(crate) mod commit;
 pub(crate) mod deliveries;
 pub(crate) mod grouped;
 pub(crate) mod inventory;
+pub(crate) mod network;
 pub(crate) mod one_statement;
 pub(crate) mod operator;
 pub(crate) mod outbox;

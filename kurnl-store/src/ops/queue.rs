@@ -38,18 +38,21 @@ const PG_IS_HEAD: &str = "j.seq = (SELECT o.seq FROM jobs o WHERE o.switch_id = 
      AND o.port_number = j.port_number AND o.status IN ('pending', 'in_progress') \
      ORDER BY o.created_at, o.seq LIMIT 1)";
 
-/// The switches whose leases have reached their session limit, as a `busy` WITH item. The
+/// The switches whose leases have reached their session limit, and the disabled ones, as a
+/// `busy` WITH item. The
 /// claim's candidate scan leaves them out with one hashed `NOT IN` instead of counting a
 /// switch's leases for each of its pending jobs: most rounds that find nothing find every
 /// switch with pending work busy.
 const PG_BUSY_SWITCHES: &str = "busy AS MATERIALIZED (SELECT l.switch_id FROM jobs l \
      LEFT JOIN switches s ON s.id = l.switch_id WHERE l.status = 'in_progress' \
      GROUP BY l.switch_id, s.max_sessions HAVING count(DISTINCT l.lease) >= \
-     COALESCE(CASE WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END, 1))";
+     COALESCE(CASE WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END, 1) \
+     UNION ALL SELECT d.id FROM switches d WHERE d.disabled)";
 
-/// Leases held on `j`'s switch are below its session limit.
+/// Leases held on `j`'s switch are below its session limit; a disabled switch has none.
 const HAS_CAPACITY: &str = "(SELECT count(DISTINCT l.lease) FROM jobs l WHERE l.switch_id = j.switch_id \
-     AND l.status = 'in_progress') < COALESCE((SELECT CASE WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END \
+     AND l.status = 'in_progress') < COALESCE((SELECT CASE WHEN s.disabled THEN 0 \
+     WHEN s.max_sessions < 1 THEN 1 ELSE s.max_sessions END \
      FROM switches s WHERE s.id = j.switch_id), 1)";
 
 /// How many candidate heads (in queue order) a PostgreSQL claim may look at before giving

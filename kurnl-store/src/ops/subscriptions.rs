@@ -6,7 +6,7 @@ use crate::rows::*;
 use kurnl_core::model::Subscription;
 use kurnl_core::types::{ProviderId, SubscriberId, SubscriptionId};
 
-const COLUMNS: &str = "id, provider_id, sandbox, subscriber_id, plan_version_id, status, delivery_mode, \
+pub(crate) const COLUMNS: &str = "id, provider_id, sandbox, subscriber_id, plan_version_id, status, delivery_mode, \
      location_hash, unit_id, port_switch_id, port_number, mac, external_subscription_id, idempotency_key, \
      request_fingerprint, initial_job_id, revision, created_at, updated_at";
 

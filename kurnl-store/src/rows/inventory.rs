@@ -181,6 +181,7 @@ pub(crate) struct SwitchRow {
     host_key: Option<String>,
     captive_vlan: i64,
     max_sessions: i64,
+    disabled: bool,
 }
 
 impl SwitchRow {
@@ -195,6 +196,7 @@ impl SwitchRow {
             host_key: self.host_key,
             captive_vlan: vlan(self.captive_vlan)?,
             max_sessions: to_u32("max sessions", self.max_sessions)?,
+            disabled: self.disabled,
         })
     }
 }
@@ -257,6 +259,7 @@ pub(crate) struct PlacementRow {
     s_host_key: Option<String>,
     s_captive_vlan: Option<i64>,
     s_max_sessions: Option<i64>,
+    s_disabled: Option<bool>,
 }
 
 impl PlacementRow {
@@ -264,7 +267,8 @@ impl PlacementRow {
     pub(crate) const COLUMNS: &'static str = "l.hash, l.switch_id, l.port_number, l.building_id, \
         l.unit_id, p.interface AS p_interface, s.id AS s_id, s.name AS s_name, s.driver AS s_driver, \
         s.address AS s_address, s.ssh_port AS s_ssh_port, s.credentials_ref AS s_credentials_ref, \
-        s.host_key AS s_host_key, s.captive_vlan AS s_captive_vlan, s.max_sessions AS s_max_sessions";
+        s.host_key AS s_host_key, s.captive_vlan AS s_captive_vlan, s.max_sessions AS s_max_sessions, \
+        s.disabled AS s_disabled";
 
     pub(crate) fn into_model(self) -> StoreResult<LocationPlacement> {
         let location = self.location.into_model()?;
@@ -309,6 +313,7 @@ impl PlacementRow {
                     host_key: self.s_host_key,
                     captive_vlan,
                     max_sessions,
+                    disabled: self.s_disabled.unwrap_or(false),
                 }
                 .into_model()?,
             ),
@@ -338,5 +343,46 @@ impl UnitRow {
             label: self.label,
             floor: self.floor,
         }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct BuildingRow {
+    id: Uuid,
+    name: String,
+    address: Option<String>,
+}
+
+impl BuildingRow {
+    pub(crate) fn into_model(self) -> kurnl_core::model::Building {
+        kurnl_core::model::Building {
+            id: self.id.into(),
+            name: self.name,
+            address: self.address,
+        }
+    }
+}
+
+/// A unit with its production subscription that is not cancelled, if any (`list_units`).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UnitStatusRow {
+    #[sqlx(flatten)]
+    unit: UnitRow,
+    subscription_id: Option<Uuid>,
+    subscription_status: Option<String>,
+}
+
+impl UnitStatusRow {
+    pub(crate) fn into_model(self) -> StoreResult<kurnl_core::ports::UnitOverview> {
+        let status = self
+            .subscription_status
+            .as_deref()
+            .map(super::subscribers::status)
+            .transpose()?;
+        Ok(kurnl_core::ports::UnitOverview {
+            unit: self.unit.into_model(),
+            status: kurnl_core::ports::UnitStatus::of_subscription(status),
+            subscription_id: self.subscription_id.map(Into::into),
+        })
     }
 }

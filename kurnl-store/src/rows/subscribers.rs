@@ -30,7 +30,7 @@ pub(crate) fn search_text(s: &Subscriber) -> String {
     .to_lowercase()
 }
 
-fn status(raw: &str) -> StoreResult<SubscriptionStatus> {
+pub(crate) fn status(raw: &str) -> StoreResult<SubscriptionStatus> {
     SubscriptionStatus::ALL
         .into_iter()
         .find(|s| s.as_str() == raw)

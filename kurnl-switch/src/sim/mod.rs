@@ -414,6 +414,7 @@ impl SwitchSim {
             host_key: Some(self.host_key()),
             captive_vlan: self.shared.config.captive_vlan,
             max_sessions: 1,
+            disabled: false,
         }
     }
 

@@ -71,11 +71,16 @@ impl State {
         leases
     }
 
-    /// Concurrent sessions allowed on a switch; 1 for a switch missing from the inventory.
+    /// Concurrent sessions allowed on a switch; 1 for a switch missing from the inventory,
+    /// 0 for a disabled one.
     fn session_limit(&self, switch: SwitchId) -> usize {
-        self.switches
-            .get(&switch)
-            .map_or(1, |s| s.max_sessions.max(1) as usize)
+        self.switches.get(&switch).map_or(1, |s| {
+            if s.disabled {
+                0
+            } else {
+                s.max_sessions.max(1) as usize
+            }
+        })
     }
 
     pub(super) fn claim_jobs(&mut self, request: &ClaimRequest) -> Option<ClaimedJobs> {

@@ -147,6 +147,7 @@ pub fn switch(max_sessions: u32) -> Switch {
         host_key: None,
         captive_vlan: vlan(999),
         max_sessions,
+        disabled: false,
     }
 }
 
