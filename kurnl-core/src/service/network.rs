@@ -3,7 +3,7 @@
 //! with their status. Changes are read by the engine on its next claim: no restart.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::Service;
 use super::fields::{Fields, present, uuid};
@@ -15,13 +15,6 @@ use crate::types::{
     BuildingId, InterfaceName, InvalidValue, LocationHash, ProviderId, SubscriptionId, SwitchId,
     Text, UnitId, VlanId,
 };
-
-/// A field that was sent, as `Some(value)` or `Some(None)` for `null`.
-fn present_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
 
 /// Body of `POST /operator/switches`, and of `PATCH /operator/switches/{id}` where every
 /// field is optional (left out: unchanged; `host_key: null` removes the pin).
@@ -42,7 +35,7 @@ pub struct SwitchRequest {
     /// Where the driver finds the credentials (never the credentials).
     pub credentials_ref: Option<String>,
     /// Pinned host key: an OpenSSH public key line or a `SHA256:` fingerprint.
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(default, deserialize_with = "super::requests::present_or_null")]
     pub host_key: Option<Option<String>>,
     /// VLAN of free and cancelled ports.
     #[serde(default, deserialize_with = "integral_u32")]

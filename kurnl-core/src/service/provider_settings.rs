@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::fields::{Fields, uuid};
 use super::{Caller, Service};
@@ -23,21 +23,14 @@ pub const MAX_ROTATION_OVERLAP_SECS: u32 = 7 * 86_400;
 #[serde(deny_unknown_fields)]
 pub struct ProviderSettingsUpdate {
     /// Production webhook URL (http or https).
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(default, deserialize_with = "super::requests::present_or_null")]
     pub webhook_url: Option<Option<String>>,
     /// Sandbox webhook URL (http or https).
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(default, deserialize_with = "super::requests::present_or_null")]
     pub sandbox_webhook_url: Option<Option<String>>,
     /// The provider's checkout page (http or https).
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(default, deserialize_with = "super::requests::present_or_null")]
     pub external_checkout_url: Option<Option<String>>,
-}
-
-/// A field that was sent, as `Some(value)` or `Some(None)` for `null`.
-fn present_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A provider's settings as the operator and the provider read them (never a secret).

@@ -275,6 +275,14 @@ pub struct ConfirmInstallRequest {
     pub port_number: Option<u32>,
 }
 
+/// A field that was sent, as `Some(value)` or `Some(None)` for `null` (with
+/// `#[serde(default)]`, a field left out is `None`).
+pub(crate) fn present_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
 /// An optional `u32` that also accepts integral floats (`245.0`); `245.5`, negative and too
 /// large numbers are refused with serde's usual messages.
 pub(crate) fn integral_u32<'de, D: serde::Deserializer<'de>>(
