@@ -25,6 +25,7 @@
 //!             host_key: None,
 //!             captive_vlan: VlanId::new(999).unwrap(),
 //!             max_sessions: 1,
+//!             disabled: false,
 //!         };
 //!         let interfaces = (1..=8)
 //!             .map(|n| InterfaceName::parse(&format!("GigabitEthernet1/0/{n}")).unwrap())
