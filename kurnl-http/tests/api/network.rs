@@ -6,18 +6,9 @@ use kurnl_core::model::PortRef;
 use kurnl_core::types::InterfaceName;
 use serde_json::{Value, json};
 
-use crate::support::{Api, Call};
+use crate::support::{Api, op, operator_key};
 
 const CKO04: &str = "/partner/provisioning/provider-initiated";
-
-async fn operator_key(api: &Api) -> String {
-    let issued = api.fx.service.issue_operator_key("tests").await.unwrap();
-    issued.key.expose().to_owned()
-}
-
-fn op<'a>(call: Call<'a>, key: &str) -> Call<'a> {
-    call.header("X-Operator-Key", key)
-}
 
 fn new_switch() -> Value {
     json!({

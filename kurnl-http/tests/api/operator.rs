@@ -7,19 +7,10 @@ use kurnl_core::model::EventData;
 use kurnl_core::ports::CANCELLED_BY_OPERATOR;
 use serde_json::Value;
 
-use crate::support::{Api, Call};
+use crate::support::{Api, op, operator_key};
 
 const CKO04: &str = "/partner/provisioning/provider-initiated";
 const JOBS: &str = "/operator/jobs";
-
-async fn operator_key(api: &Api) -> String {
-    let issued = api.fx.service.issue_operator_key("tests").await.unwrap();
-    issued.key.expose().to_owned()
-}
-
-fn op<'a>(call: Call<'a>, key: &str) -> Call<'a> {
-    call.header("X-Operator-Key", key)
-}
 
 /// Provider A provisions location `n`; the job's id.
 async fn provision(api: &Api, n: usize) -> String {

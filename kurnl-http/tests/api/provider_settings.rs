@@ -5,16 +5,7 @@
 use kurnl_core::ports::Clock as _;
 use serde_json::json;
 
-use crate::support::{Api, Call};
-
-async fn operator_key(api: &Api) -> String {
-    let issued = api.fx.service.issue_operator_key("tests").await.unwrap();
-    issued.key.expose().to_owned()
-}
-
-fn op<'a>(call: Call<'a>, key: &str) -> Call<'a> {
-    call.header("X-Operator-Key", key)
-}
+use crate::support::{Api, Call, op, operator_key};
 
 fn patch<'a>(api: &'a Api, path: &str) -> Call<'a> {
     api.call("PATCH", path)

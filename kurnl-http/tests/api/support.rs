@@ -288,3 +288,14 @@ pub fn api_key_endpoints(id: &str) -> Vec<(&'static str, String)> {
         ("POST", "/provider/webhooks/replay".into()),
     ]
 }
+
+/// A fresh operator key for the operator endpoints.
+pub async fn operator_key(api: &Api) -> String {
+    let issued = api.fx.service.issue_operator_key("tests").await.unwrap();
+    issued.key.expose().to_owned()
+}
+
+/// `call` with the operator key header.
+pub fn op<'a>(call: Call<'a>, key: &str) -> Call<'a> {
+    call.header("X-Operator-Key", key)
+}
