@@ -47,6 +47,7 @@ use crate::schema;
         operator_jobs::get_one,
         operator_jobs::retry,
         operator_jobs::cancel,
+        provider_settings::operator_list,
         provider_settings::operator_get,
         provider_settings::operator_update,
         provider_settings::operator_rotate,

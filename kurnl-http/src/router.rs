@@ -152,6 +152,10 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
             post(provider_settings::own_revoke_key),
         )
         .route(
+            &p("/operator/providers"),
+            get(provider_settings::operator_list),
+        )
+        .route(
             &p("/operator/providers/{provider_id}"),
             get(provider_settings::operator_get).patch(provider_settings::operator_update),
         )

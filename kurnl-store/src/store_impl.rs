@@ -74,6 +74,9 @@ macro_rules! impl_store {
             async fn get_provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError> {
                 read!(self, inventory::get_provider, id)
             }
+            async fn list_providers(&self) -> Result<Vec<Provider>, StoreError> {
+                read!(self, inventory::list_providers)
+            }
             async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
                 write_tx!(self, inventory::put_api_key, key)
             }

@@ -99,6 +99,14 @@ impl Store for InMemoryStore {
         self.with(|s| Ok(s.providers.get(&id).cloned()))
     }
 
+    async fn list_providers(&self) -> Result<Vec<Provider>, StoreError> {
+        self.with(|s| {
+            let mut all: Vec<Provider> = s.providers.values().cloned().collect();
+            all.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
+            Ok(all)
+        })
+    }
+
     async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
         self.with(|s| s.put_api_key(key))
     }

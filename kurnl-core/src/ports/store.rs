@@ -62,6 +62,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn put_provider(&self, provider: &Provider) -> Result<(), StoreError>;
     /// A provider by id.
     async fn get_provider(&self, id: ProviderId) -> Result<Option<Provider>, StoreError>;
+    /// Every provider, by name then id.
+    async fn list_providers(&self) -> Result<Vec<Provider>, StoreError>;
     /// Inserts or replaces an API key record.
     async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
     /// The key with this SHA-256 hash, revoked or not.

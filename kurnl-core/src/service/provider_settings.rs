@@ -193,6 +193,15 @@ impl Service {
         Ok(self.settings_view(&p))
     }
 
+    /// Every provider's settings, by name (`GET /operator/providers`).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn list_provider_settings(&self) -> Result<Vec<ProviderSettingsView>> {
+        let all = self.store.list_providers().await?;
+        Ok(all.iter().map(|p| self.settings_view(p)).collect())
+    }
+
     fn settings_view(&self, p: &Provider) -> ProviderSettingsView {
         let now = self.clock.now();
         let until = |e: &WebhookEndpoint| e.previous_at(now).and(e.previous_secret_until);

@@ -25,6 +25,24 @@ fn own(caller: &kurnl_core::service::Caller) -> (SettingsActor, String) {
     )
 }
 
+/// Every provider's settings, by name (non-standard extension, operator).
+#[utoipa::path(
+    get,
+    path = "/api/v1/operator/providers",
+    tag = "operator",
+    security(("operator_key" = [])),
+    responses(
+        (status = 200, description = "The providers (never a secret)", body = Vec<schema_operator::ProviderSettings>),
+        (status = 401, description = "Missing or invalid operator key", body = schema::ErrorDetail),
+    )
+)]
+pub(crate) async fn operator_list(
+    State(state): State<AppState>,
+    OperatorCaller(_): OperatorCaller,
+) -> ApiResult<Json<Vec<ProviderSettingsView>>> {
+    Ok(Json(state.service.list_provider_settings().await?))
+}
+
 /// A provider's settings (non-standard extension, operator).
 #[utoipa::path(
     get,

@@ -19,6 +19,7 @@ async fn a_provider_reaches_only_its_own_settings_and_keys() {
     let b = api.fx.b.provider.id;
     // A provider key opens no operator endpoint, not even for its own provider.
     for path in [
+        "/operator/providers".to_owned(),
         format!("/operator/providers/{a}"),
         format!("/operator/providers/{a}/api-keys"),
     ] {
@@ -45,6 +46,26 @@ async fn a_provider_reaches_only_its_own_settings_and_keys() {
     assert!(
         !own.body.to_string().contains(&api.fx.b.webhook_secret),
         "settings never show a secret"
+    );
+    // The operator lists every provider, still without a secret.
+    let all = op(api.get("/operator/providers"), &key)
+        .send()
+        .await
+        .expect(200);
+    let ids: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["provider_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&a.to_string().as_str()) && ids.contains(&b.to_string().as_str()),
+        "{ids:?}"
+    );
+    assert!(
+        !all.body.to_string().contains(&api.fx.b.webhook_secret),
+        "the list never shows a secret"
     );
     // B's key ids are unknown to A.
     let b_keys = op(api.get(&format!("/operator/providers/{b}/api-keys")), &key)

@@ -59,6 +59,13 @@ pub(crate) async fn get_provider<C: Conn>(
     row.map(ProviderRow::into_model).transpose()
 }
 
+pub(crate) async fn list_providers<C: Conn>(c: &mut C) -> StoreResult<Vec<Provider>> {
+    let rows: Vec<ProviderRow> = c
+        .fetch_all("SELECT * FROM providers ORDER BY name, id", args![])
+        .await?;
+    rows.into_iter().map(ProviderRow::into_model).collect()
+}
+
 pub(crate) async fn put_api_key<C: Conn>(c: &mut C, k: &ApiKeyRecord) -> StoreResult<()> {
     c.execute(
         "INSERT INTO api_keys (id, provider_id, key_hash, display_prefix, sandbox, created_at, revoked_at) \

@@ -94,6 +94,19 @@ pub async fn providers_keys_and_plans_roundtrip(store: &dyn Store) {
         store.revoke_api_key(ApiKeyId::new_random(), t).await,
         "revoke of an unknown key",
     );
+    let providers = ok(store.list_providers().await, "list_providers");
+    assert!(
+        providers
+            .iter()
+            .any(|listed| listed.id == p.id && listed.name == p.name),
+        "store conformance: list_providers lists a stored provider"
+    );
+    assert!(
+        providers
+            .windows(2)
+            .all(|w| (&w[0].name, w[0].id.0) <= (&w[1].name, w[1].id.0)),
+        "store conformance: list_providers orders by name, then id"
+    );
 
     let mut v1 = new_plan_version(store, p.id).await;
     let mut v2 = new_plan_version(store, p.id).await;
