@@ -23,6 +23,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use kurnl::Kurnl;
+use kurnl::console::ConsoleConfig;
 use kurnl::engine::{DeliveryPolicy, DispatcherConfig, EngineConfig};
 use kurnl::http::RouterConfig;
 use kurnl::inventory::Inventory;
@@ -56,6 +57,10 @@ struct Args {
     /// schemathesis, which would otherwise mostly see 429).
     #[arg(long)]
     no_rate_limit: bool,
+    /// Mark the console's session cookie `Secure` (serve it behind TLS then; browsers keep
+    /// Secure cookies over plain HTTP only on localhost).
+    #[arg(long)]
+    secure_console_cookie: bool,
     /// Webhook retry schedule: `standard-webhooks` (8 attempts over about 28 hours: at once,
     /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) or `kurnl` (the documented 3 attempts over
     /// 10 s). Missed deliveries can always be replayed: POST /api/v1/provider/webhooks/replay.
@@ -166,6 +171,16 @@ fn print_banner(inventory: &Inventory, listen: SocketAddr) {
             println!("  X-Webhook-Secret: {}   (sandbox)", secret.expose());
         }
     }
+    for a in &inventory.console_accounts {
+        let who = a
+            .provider
+            .map_or("operator".to_owned(), |p| format!("provider {p}"));
+        let password = a.password.as_ref().map_or("(hashed)", |p| p.expose());
+        println!(
+            "\nconsole   http://{listen}/console  user {} / {password}  ({who})",
+            a.username
+        );
+    }
     for k in &inventory.operator_keys {
         println!(
             "\noperator  {}\n  X-Operator-Key: {}   (/api/v1/operator/..., e.g. /api/v1/operator/jobs)",
@@ -230,8 +245,15 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     print_banner(&inventory, listener.local_addr()?);
+    let console = ConsoleConfig::new(inventory.console_accounts()?)
+        // The example serves plain HTTP on a development address; behind TLS keep it Secure.
+        .with_secure_cookie(args.secure_console_cookie);
     let app = kurnl
         .router()
+        .nest(
+            "/console",
+            kurnl::console::router(kurnl.service().clone(), console),
+        )
         .route(
             "/metrics",
             axum::routing::get(move || async move { prometheus.render() }),

@@ -201,6 +201,61 @@ pub struct OperatorKeyEntry {
     pub key: Secret,
 }
 
+/// A login of the console (`kurnl::console`): an operator account when `provider` is left
+/// out, else an account of that provider. Give `password_hash` (an argon2 PHC string) in
+/// production; `password` (hashed at load, never kept) is for demos and tests.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleAccountEntry {
+    /// Login name.
+    pub username: String,
+    /// Plaintext password, hashed with argon2 when the file is read.
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// An argon2 PHC string.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// The provider whose staff logs in with it; none for the network operator.
+    #[serde(default)]
+    pub provider: Option<ProviderId>,
+}
+
+impl std::fmt::Debug for ConsoleAccountEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleAccountEntry")
+            .field("username", &self.username)
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsoleAccountEntry {
+    /// The console account, its password hashed.
+    ///
+    /// # Errors
+    /// [`InventoryError::Parse`] when neither or both of `password` and `password_hash` are
+    /// given, or the hash is not argon2.
+    pub fn to_account(&self) -> Result<kurnl_console::ConsoleAccount, InventoryError> {
+        use kurnl_console::{AccountRole, ConsoleAccount};
+        let role = self
+            .provider
+            .map_or(AccountRole::Operator, AccountRole::Provider);
+        match (&self.password, &self.password_hash) {
+            (Some(p), None) => Ok(ConsoleAccount::with_password(
+                &self.username,
+                p.expose(),
+                role,
+            )),
+            (None, Some(h)) => ConsoleAccount::with_hash(&self.username, h.clone(), role)
+                .map_err(|e| InventoryError::Parse(e.to_string())),
+            _ => Err(InventoryError::Parse(format!(
+                "console_accounts {}: give exactly one of password and password_hash",
+                self.username
+            ))),
+        }
+    }
+}
+
 /// A whole inventory file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,6 +275,9 @@ pub struct Inventory {
     /// Operator keys.
     #[serde(default)]
     pub operator_keys: Vec<OperatorKeyEntry>,
+    /// Console logins.
+    #[serde(default)]
+    pub console_accounts: Vec<ConsoleAccountEntry>,
 }
 
 impl Inventory {
@@ -229,6 +287,17 @@ impl Inventory {
     /// [`InventoryError::Parse`].
     pub fn from_toml(text: &str) -> Result<Self, InventoryError> {
         toml::from_str(text).map_err(|e| InventoryError::Parse(e.to_string()))
+    }
+
+    /// The console accounts, passwords hashed.
+    ///
+    /// # Errors
+    /// See [`ConsoleAccountEntry::to_account`].
+    pub fn console_accounts(&self) -> Result<Vec<kurnl_console::ConsoleAccount>, InventoryError> {
+        self.console_accounts
+            .iter()
+            .map(ConsoleAccountEntry::to_account)
+            .collect()
     }
 
     /// Writes every entry through the service's operator calls (idempotent: entries are

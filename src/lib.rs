@@ -34,6 +34,7 @@
 //!
 //! Start with `examples/quickstart.rs` (`cargo run --example quickstart`).
 
+pub use kurnl_console as console;
 pub use kurnl_core::{
     Error, Result, engine, error, lifecycle, memory, metrics, model, ports, service, types,
 };

@@ -127,6 +127,35 @@ impl Service {
         .await
     }
 
+    /// Confirm-install by the network operator (the console's Buildings page): the same as
+    /// [`Service::confirm_install`] on behalf of the provider that owns the subscription.
+    ///
+    /// # Errors
+    /// As `confirm_install`; 404 `Subscription not found` when no provider owns it.
+    pub async fn operator_confirm_install(
+        &self,
+        _: &super::Operator,
+        req: ConfirmInstallRequest,
+    ) -> Result<ProvisionResponse> {
+        let not_found = || Error::NotFound("Subscription not found".into());
+        let id: SubscriptionId = req
+            .subscription_id
+            .as_deref()
+            .ok_or_else(not_found)
+            .and_then(|s| uuid::<SubscriptionId>(s).map_err(|_| not_found()))?;
+        // Providers are few; a subscription belongs to exactly one of them.
+        for provider in self.store.list_providers().await? {
+            if let Some(sub) = self.store.get_subscription(provider.id, id).await? {
+                let caller = Caller {
+                    provider_id: provider.id,
+                    sandbox: sub.sandbox,
+                };
+                return self.confirm_install(&caller, req).await;
+            }
+        }
+        Err(not_found())
+    }
+
     /// `POST /provisioning/confirm-install`: assigns the patched port to a `PENDING_INSTALL`
     /// subscription and queues provisioning (captive VLAN until activation with kurnl billing,
     /// live at once with provider billing). Repeating it with the same port returns the job.
