@@ -42,6 +42,7 @@ pub(crate) const SQLITE_CONSTRAINTS: &[(&str, ConflictKind)] = &[
         "batch_entries.batch_id, batch_entries.idx",
         ConflictKind::DuplicateId,
     ),
+    ("drift_findings.id", ConflictKind::DuplicateId),
 ];
 
 /// PostgreSQL unique index names and the rule each one enforces.
@@ -59,6 +60,7 @@ pub(crate) const PG_CONSTRAINTS: &[(&str, ConflictKind)] = &[
     ("operator_keys_id_uq", ConflictKind::DuplicateId),
     ("operator_keys_hash_uq", ConflictKind::DuplicateId),
     ("batch_entries_pkey", ConflictKind::DuplicateId),
+    ("drift_findings_id_uq", ConflictKind::DuplicateId),
 ];
 
 /// A stored value that does not parse back into its domain type.

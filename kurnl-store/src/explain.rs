@@ -287,4 +287,80 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
     let _ = batches::record_batch_entry(c, None, batch.id, 0, &outcome).await;
     let _ = batches::get_batch(c, w.provider, batch.id).await;
     let _ = batches::purge_batches(c, t - Duration::days(365)).await;
+    exercise_drift(c, s).await;
+}
+
+/// The drift audit's queries: a claim (insert and update paths), a finish with a queued
+/// repair (id checks, the supersede read, job, finding, event, audit row) and the lists with
+/// each filter.
+async fn exercise_drift<C: Conn>(c: &mut C, s: &Sample) {
+    use crate::ops::drift;
+    use kurnl_core::model::{
+        AuditOutcome, DriftAction, DriftField, DriftFinding, DriftPolicy, EventData,
+        FindingToRecord, JobAction, NewEvent, SwitchAudit,
+    };
+    use kurnl_core::ports::{AuditRecord, DriftQuery};
+    use kurnl_core::types::{DriftId, EventId, JobId};
+    let (w, t) = (&s.world, s.time);
+    let hold = t + chrono::Duration::seconds(600);
+    let _ = drift::claim_switch_audit(c, w.switch, t, t, hold).await;
+    let _ = drift::claim_switch_audit(c, w.switch, hold, hold, hold).await;
+    let port = w.ports[1];
+    let mut repair = s.job.clone();
+    repair.id = JobId::new_random();
+    repair.action = JobAction::Repair;
+    repair.port = port;
+    let finding = DriftFinding {
+        id: DriftId::new_random(),
+        port,
+        interface: repair.interface.clone(),
+        subscription_id: Some(s.subscription.id),
+        provider_id: Some(w.provider),
+        desired: repair.desired.clone(),
+        actual: None,
+        fields: vec![DriftField::Other],
+        action: DriftAction::RepairQueued,
+        repair_job_id: Some(repair.id),
+        detected_at: t,
+    };
+    let event = NewEvent {
+        id: EventId::new_random(),
+        provider_id: w.provider,
+        sandbox: false,
+        data: EventData::PortDriftDetected {
+            subscription_id: s.subscription.id,
+            drifted: vec![DriftField::Vlan],
+            policy: DriftPolicy::Repair,
+        },
+        created_at: t,
+    };
+    let record = AuditRecord {
+        audit: SwitchAudit {
+            switch_id: w.switch,
+            started_at: t,
+            finished_at: t,
+            policy: DriftPolicy::Repair,
+            outcome: AuditOutcome::Completed {
+                ports_checked: 1,
+                drifted: 1,
+                unreadable: 0,
+            },
+        },
+        next_due_at: hold,
+        findings: vec![FindingToRecord {
+            finding,
+            repair: Some(repair),
+        }],
+        events: vec![event],
+    };
+    let _ = drift::finish_switch_audit(c, record).await;
+    let _ = drift::list_switch_audits(c).await;
+    for (switch_id, since) in [(None, None), (Some(w.switch), Some(t)), (None, Some(t))] {
+        let query = DriftQuery {
+            switch_id,
+            since,
+            limit: 10,
+        };
+        let _ = drift::list_drift_findings(c, &query).await;
+    }
 }

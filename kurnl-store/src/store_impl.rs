@@ -468,6 +468,39 @@ macro_rules! impl_store {
             ) -> Result<Job, StoreError> {
                 write_tx!(self, operator::cancel_job, id, error, &events, now)
             }
+            async fn claim_switch_audit(
+                &self,
+                switch: SwitchId,
+                now: DateTime<Utc>,
+                first_due: DateTime<Utc>,
+                hold_until: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                write_tx!(
+                    self,
+                    drift::claim_switch_audit,
+                    switch,
+                    now,
+                    first_due,
+                    hold_until
+                )
+            }
+            async fn finish_switch_audit(
+                &self,
+                record: kurnl_core::ports::AuditRecord,
+            ) -> Result<Vec<kurnl_core::model::DriftFinding>, StoreError> {
+                write_tx!(self, drift::finish_switch_audit, record)
+            }
+            async fn list_switch_audits(
+                &self,
+            ) -> Result<Vec<kurnl_core::model::SwitchAuditState>, StoreError> {
+                read!(self, drift::list_switch_audits)
+            }
+            async fn list_drift_findings(
+                &self,
+                query: &kurnl_core::ports::DriftQuery,
+            ) -> Result<Vec<kurnl_core::model::DriftFinding>, StoreError> {
+                read!(self, drift::list_drift_findings, query)
+            }
         }
     };
 }
@@ -492,7 +525,7 @@ macro_rules! store_imports {
         };
         use $crate::ops::grouped::GroupedWrite;
         use $crate::ops::{
-            batches, deliveries, inventory, network, operator, outbox, queue, subscribers,
+            batches, deliveries, drift, inventory, network, operator, outbox, queue, subscribers,
             subscriptions,
         };
         use $crate::store_impl::{impl_store, lease_tx, read, read_tx, write_tx};

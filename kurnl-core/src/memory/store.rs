@@ -6,6 +6,7 @@
 
 mod batches;
 mod commit;
+mod drift;
 mod network;
 mod operator;
 mod outbox;
@@ -441,6 +442,34 @@ impl Store for InMemoryStore {
 
     async fn revoke_operator_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(|s| s.revoke_operator_key(id, at))
+    }
+
+    async fn claim_switch_audit(
+        &self,
+        switch: SwitchId,
+        now: DateTime<Utc>,
+        first_due: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.with(|s| Ok(s.claim_switch_audit(switch, now, first_due, hold_until)))
+    }
+
+    async fn finish_switch_audit(
+        &self,
+        record: crate::ports::AuditRecord,
+    ) -> Result<Vec<crate::model::DriftFinding>, StoreError> {
+        self.with(|s| s.finish_switch_audit(record))
+    }
+
+    async fn list_switch_audits(&self) -> Result<Vec<crate::model::SwitchAuditState>, StoreError> {
+        self.with(|s| Ok(s.list_switch_audits()))
+    }
+
+    async fn list_drift_findings(
+        &self,
+        query: &crate::ports::DriftQuery,
+    ) -> Result<Vec<crate::model::DriftFinding>, StoreError> {
+        self.with(|s| Ok(s.list_drift_findings(query)))
     }
 
     async fn list_ports(&self, switch: SwitchId) -> Result<Vec<PortOverview>, StoreError> {

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{DriftField, DriftPolicy};
+
 use crate::types::{
     EventId, JobId, LeaseToken, LocationHash, PlanVersionId, ProviderId, SubscriberId,
     SubscriptionId, UnitId,
@@ -59,16 +61,29 @@ pub enum EventData {
         /// Why.
         error: String,
     },
+    /// Non-standard extension: the subscription's port was found changed behind kurnl's
+    /// back by the drift audit. Receivers that do not know it ignore it (G23).
+    #[serde(rename = "port.drift_detected")]
+    PortDriftDetected {
+        /// Subscription.
+        subscription_id: SubscriptionId,
+        /// What differed: `vlan`, `rate`, `mac`, `enabled`, `description`, `other`.
+        drifted: Vec<DriftField>,
+        /// `report` (nothing changed on the switch) or `repair` (a repair is queued unless a
+        /// job of the subscription already decides the port).
+        policy: DriftPolicy,
+    },
 }
 
 impl EventData {
     /// Every value [`EventData::name`] returns.
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "subscription.activated",
         "subscription.pending_install",
         "subscription.cancelled",
         "provisioning.completed",
         "provisioning.failed",
+        "port.drift_detected",
     ];
 
     /// The documented event name.
@@ -79,6 +94,7 @@ impl EventData {
             Self::SubscriptionCancelled { .. } => "subscription.cancelled",
             Self::ProvisioningCompleted { .. } => "provisioning.completed",
             Self::ProvisioningFailed { .. } => "provisioning.failed",
+            Self::PortDriftDetected { .. } => "port.drift_detected",
         }
     }
 
@@ -96,6 +112,9 @@ impl EventData {
                 subscription_id, ..
             }
             | Self::ProvisioningFailed {
+                subscription_id, ..
+            }
+            | Self::PortDriftDetected {
                 subscription_id, ..
             } => *subscription_id,
         }

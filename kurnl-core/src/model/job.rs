@@ -23,6 +23,9 @@ pub enum JobAction {
     Reactivate,
     /// Back to the captive portal VLAN, limits and MAC binding cleared.
     Deprovision,
+    /// Converge a drifted port back to what kurnl last applied (drift audit, policy
+    /// `repair`). Emits no provisioning event: the provider already got `port.drift_detected`.
+    Repair,
 }
 
 impl JobAction {
@@ -34,6 +37,7 @@ impl JobAction {
             Self::Suspend => "suspend",
             Self::Reactivate => "reactivate",
             Self::Deprovision => "deprovision",
+            Self::Repair => "repair",
         }
     }
 }

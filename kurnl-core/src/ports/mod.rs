@@ -10,7 +10,9 @@ mod switch;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock, TimeOrderedIds};
 pub use hasher::{Argon2Hasher, PasswordHasher};
-pub use operator_types::{JobQuery, PortOverview, UnitOverview, UnitStatus};
+pub use operator_types::{
+    AuditRecord, DriftQuery, JobQuery, PortOverview, UnitOverview, UnitStatus,
+};
 pub use sink::{EventSink, SinkOutcome, SinkReport};
 pub use store::{Store, default_lease};
 pub use store_types::*;

@@ -48,6 +48,8 @@ pub struct PortOverview {
     /// The desired state of its last completed production job, and when it completed: what
     /// kurnl last applied to the switch.
     pub last_applied: Option<(crate::model::PortConfig, chrono::DateTime<chrono::Utc>)>,
+    /// That job (set exactly when `last_applied` is).
+    pub last_applied_job: Option<JobId>,
 }
 
 /// Whether a unit is taken ([`UnitOverview`]).
@@ -92,4 +94,42 @@ pub struct UnitOverview {
     pub status: UnitStatus,
     /// That subscription.
     pub subscription_id: Option<SubscriptionId>,
+}
+
+/// Which drift findings [`Store::list_drift_findings`](super::Store::list_drift_findings)
+/// returns: every filter that is set must match; newest first (`detected_at`, then id), at
+/// most `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftQuery {
+    /// Only findings on ports of this switch.
+    pub switch_id: Option<SwitchId>,
+    /// Only findings detected at or after this time.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+impl Default for DriftQuery {
+    fn default() -> Self {
+        Self {
+            switch_id: None,
+            since: None,
+            limit: 100,
+        }
+    }
+}
+
+/// What one switch audit leaves in the store, written in one transaction by
+/// [`Store::finish_switch_audit`](super::Store::finish_switch_audit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// The audit, which becomes the switch's `last`.
+    pub audit: crate::model::SwitchAudit,
+    /// When the switch is due again.
+    pub next_due_at: chrono::DateTime<chrono::Utc>,
+    /// Drifted ports, each with its repair job under policy `repair`.
+    pub findings: Vec<crate::model::FindingToRecord>,
+    /// `port.drift_detected` events to append to the outbox (one per finding on a port with a
+    /// live subscription).
+    pub events: Vec<crate::model::NewEvent>,
 }

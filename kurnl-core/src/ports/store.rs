@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use super::operator_types::{JobQuery, PortOverview, UnitOverview};
+use super::operator_types::{AuditRecord, DriftQuery, JobQuery, PortOverview, UnitOverview};
 use super::store_types::*;
 use crate::model::{
-    ApiKeyRecord, Batch, Building, DeliveryAttempt, EntryOutcome, Event, Job, Location, NewEvent,
-    OperatorKeyRecord, Plan, PlanVersion, Port, PortRef, Provider, Subscriber, Subscription,
-    Switch, Unit,
+    ApiKeyRecord, Batch, Building, DeliveryAttempt, DriftFinding, EntryOutcome, Event, Job,
+    Location, NewEvent, OperatorKeyRecord, Plan, PlanVersion, Port, PortRef, Provider, Subscriber,
+    Subscription, Switch, SwitchAuditState, Unit,
 };
 use crate::types::{
     ApiKeyId, BatchId, BuildingId, Email, EventId, JobId, LeaseToken, LocationHash, PlanVersionId,
@@ -372,6 +372,41 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         events: Vec<NewEvent>,
         now: DateTime<Utc>,
     ) -> Result<Job, StoreError>;
+
+    // --- drift audit ---
+
+    /// Claims the drift audit of `switch`, atomically, so that of several processes on one
+    /// database one audits it. A switch never audited gets its schedule row with
+    /// `next_due_at = first_due` (the auditor spreads switches over the interval) and is
+    /// claimed only if `first_due <= now`. A switch with a row is claimed when its
+    /// `next_due_at <= now`. Claiming sets `next_due_at = hold_until`, so an audit whose
+    /// process dies is taken up again then; [`Store::finish_switch_audit`] sets the real next
+    /// time. Returns whether this call claimed it.
+    async fn claim_switch_audit(
+        &self,
+        switch: SwitchId,
+        now: DateTime<Utc>,
+        first_due: DateTime<Utc>,
+        hold_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records a finished audit in one transaction: the switch's last audit and
+    /// `next_due_at`, every finding, the repair jobs and the `events`. A finding's repair job
+    /// is queued only if its port has no production job that is `pending` or `in_progress`,
+    /// or that was created or updated at or after `audit.started_at` (that job decides the
+    /// port, and a repair queued behind or after it would undo it); otherwise the finding is
+    /// recorded as `RepairSuperseded` without a job. Returns the findings as recorded, in
+    /// order. Errors: `DuplicateId` for a finding or job id that exists (nothing written).
+    async fn finish_switch_audit(
+        &self,
+        record: AuditRecord,
+    ) -> Result<Vec<DriftFinding>, StoreError>;
+    /// The audit schedule and last audit of every switch that has one, by switch id.
+    async fn list_switch_audits(&self) -> Result<Vec<SwitchAuditState>, StoreError>;
+    /// Drift findings matching `query` (see [`DriftQuery`]), newest first.
+    async fn list_drift_findings(
+        &self,
+        query: &DriftQuery,
+    ) -> Result<Vec<DriftFinding>, StoreError>;
 }
 
 /// Default lease for jobs and events.

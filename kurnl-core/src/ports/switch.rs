@@ -49,6 +49,15 @@ impl DriverErrorKind {
         Self::PartiallyApplied,
     ];
 
+    /// Whether no session could be had at all (connect, auth, host key, negotiation,
+    /// timeout), as opposed to a failure of one command.
+    pub fn is_session_failure(self) -> bool {
+        matches!(
+            self,
+            Self::Connect | Self::Auth | Self::HostKey | Self::Negotiation | Self::Timeout
+        )
+    }
+
     /// What a provider is told about a failure of this kind (`provisioning.failed.error`,
     /// the job endpoint, bulk results): a fixed sentence that names no management address,
     /// host key, credential reference or device output. Operators read the full
@@ -195,6 +204,38 @@ pub trait SwitchDriver: Send + Sync + std::fmt::Debug + 'static {
         switch: &Switch,
         interface: &InterfaceName,
     ) -> Result<PortConfig, DriverError>;
+
+    /// Reads several ports of one switch, for the drift audit: one result per interface, in
+    /// order. Never writes to the device and never enters a mode that could (no
+    /// configuration mode).
+    ///
+    /// Drivers should override it to read in one session and as few round trips as the
+    /// device allows (the SSH drivers send the reads in one write, or read the whole
+    /// configuration once for many ports).
+    ///
+    /// # Errors
+    /// `Err` only when nothing could be read (connect, auth, host key, negotiation, timeout
+    /// on the first port); a port the device cannot show gets its own `Err` in the list.
+    /// The default implementation reads the ports one by one with [`SwitchDriver::read_port`]
+    /// and returns the first port's error as `Err` when it is of one of those kinds.
+    async fn read_ports(
+        &self,
+        switch: &Switch,
+        interfaces: &[InterfaceName],
+    ) -> Result<Vec<Result<PortConfig, DriverError>>, DriverError> {
+        let mut out = Vec::with_capacity(interfaces.len());
+        for (idx, interface) in interfaces.iter().enumerate() {
+            let read = self.read_port(switch, interface).await;
+            if idx == 0
+                && let Err(e) = &read
+                && e.kind.is_session_failure()
+            {
+                return Err(e.clone());
+            }
+            out.push(read);
+        }
+        Ok(out)
+    }
 }
 
 /// Drivers by name ([`Switch::driver`]).

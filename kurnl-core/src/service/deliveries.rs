@@ -15,7 +15,7 @@ use super::requests::{DeliveryListQuery, ReplayRequest};
 use super::responses::{DeliveryPage, DeliveryView, DisabledEndpointView, ReplayView};
 
 /// The event names a filter may name.
-const EVENT_NAMES: [&str; 5] = crate::model::EventData::NAMES;
+const EVENT_NAMES: [&str; 6] = crate::model::EventData::NAMES;
 
 impl Service {
     /// `GET /provider/webhooks/deliveries`: the caller's events (of its environment) with
@@ -194,7 +194,7 @@ fn parse_event(raw: &str) -> std::result::Result<String, InvalidValue> {
 /// `T`, `Z` or a `±hh:mm` offset, at most 9 fraction digits, no leap second, no surrounding
 /// space. Anything chrono would also take beyond that (`t`, a space, `:60`) is refused, so
 /// that what the document calls valid and what the server accepts are the same set.
-fn parse_time(raw: &str) -> std::result::Result<DateTime<Utc>, InvalidValue> {
+pub(crate) fn parse_time(raw: &str) -> std::result::Result<DateTime<Utc>, InvalidValue> {
     let invalid = || {
         InvalidValue::new(
             "value_error.datetime",

@@ -8,7 +8,7 @@ use super::Service;
 use super::fields::{Fields, present, uuid};
 use super::operator::Operator;
 use crate::error::{Error, Result};
-use crate::model::{EventData, Job, JobStatus, NewEvent};
+use crate::model::{EventData, Job, JobAction, JobStatus, NewEvent};
 use crate::ports::{CANCELLED_BY_OPERATOR, ConflictKind, JobQuery, StoreError};
 use crate::types::{EventId, InvalidValue, JobId, ProviderId, SubscriptionId, SwitchId};
 
@@ -41,7 +41,8 @@ pub struct OperatorJobView {
     pub subscription_id: SubscriptionId,
     /// Sandbox jobs never touch a switch.
     pub sandbox: bool,
-    /// `provision`, `change_plan`, `suspend`, `reactivate` or `deprovision`.
+    /// `provision`, `change_plan`, `suspend`, `reactivate`, `deprovision` or `repair` (drift
+    /// audit).
     pub action: &'static str,
     /// `pending`, `in_progress`, `completed`, `failed` or `cancelled`.
     pub status: &'static str,
@@ -201,9 +202,15 @@ impl Service {
             },
             created_at: now,
         };
+        // A drift repair's provider was told of the drift, not of the repair job.
+        let events = if job.action == JobAction::Repair {
+            Vec::new()
+        } else {
+            vec![event]
+        };
         let job = self
             .store
-            .cancel_job(id, CANCELLED_BY_OPERATOR, vec![event], now)
+            .cancel_job(id, CANCELLED_BY_OPERATOR, events, now)
             .await
             .map_err(intervention_error)?;
         tracing::info!(job = %job.id, operator_key = %op.key_id, "operator cancelled a queued job");

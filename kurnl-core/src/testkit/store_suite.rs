@@ -45,6 +45,7 @@
 
 mod batches;
 mod deliveries;
+mod drift;
 pub mod fixtures;
 mod inventory;
 mod leases;
@@ -62,6 +63,13 @@ use std::future::Future;
 pub use batches::{batch_limit_and_view, batch_purge_and_unprocessed};
 pub use deliveries::{
     delivery_list_and_replay, disabled_endpoints_roundtrip, outbox_claims_in_subscription_order,
+};
+pub use drift::{
+    concurrent_audit_claims_one_winner, drift_audit_claim_schedule,
+    drift_audit_finish_records_findings_jobs_and_events, drift_findings_list_filters_and_order,
+    drift_finish_duplicate_id_writes_nothing, drift_last_applied_job_in_list_ports,
+    drift_repair_job_is_claimed_like_any_other, drift_repair_superseded_by_port_jobs,
+    drift_unreachable_audit_round_trips,
 };
 pub use inventory::{inventory_roundtrip, providers_keys_and_plans_roundtrip};
 pub use leases::{
@@ -221,12 +229,21 @@ macro_rules! store_conformance_tests {
             disabled_endpoints_roundtrip
             batch_limit_and_view
             batch_purge_and_unprocessed
+            drift_audit_claim_schedule
+            drift_audit_finish_records_findings_jobs_and_events
+            drift_repair_superseded_by_port_jobs
+            drift_finish_duplicate_id_writes_nothing
+            drift_findings_list_filters_and_order
+            drift_unreachable_audit_round_trips
+            drift_last_applied_job_in_list_ports
+            drift_repair_job_is_claimed_like_any_other
         );
         $crate::store_conformance_tests!(@arc ($make)
             concurrent_commits_one_winner
             concurrent_updates_one_winner
             concurrent_subscriber_inserts_one_winner
             concurrent_claims_never_share_a_job
+            concurrent_audit_claims_one_winner
         );
     };
     (@shared ($make:expr) $($name:ident)*) => {

@@ -94,6 +94,10 @@ uuid_id!(
     EventId
 );
 uuid_id!(
+    /// A drift finding of the port audit.
+    DriftId
+);
+uuid_id!(
     /// An API key record (not the key itself).
     ApiKeyId
 );

@@ -5,6 +5,7 @@
 pub(crate) mod batches;
 pub(crate) mod commit;
 pub(crate) mod deliveries;
+pub(crate) mod drift;
 pub(crate) mod grouped;
 pub(crate) mod inventory;
 pub(crate) mod network;

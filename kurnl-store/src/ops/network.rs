@@ -13,7 +13,8 @@ use kurnl_core::ports::{ConflictKind, PortOverview, StoreError, UnitOverview};
 use kurnl_core::types::{BuildingId, SwitchId};
 
 /// Four reads in one snapshot (the caller's read transaction): ports, locations, live
-/// production subscriptions and each port's last completed production job.
+/// production subscriptions and each port's last completed production job (its desired state,
+/// completion time and id).
 pub(crate) async fn list_ports<C: Conn>(
     c: &mut C,
     switch: SwitchId,
@@ -58,18 +59,20 @@ pub(crate) async fn list_ports<C: Conn>(
     let mut last = HashMap::new();
     for row in applied {
         let j = row.into_model()?;
-        last.insert(j.port, (j.desired, j.updated_at));
+        last.insert(j.port, (j.id, j.desired, j.updated_at));
     }
     ports
         .into_iter()
         .map(|row| {
             let port = row.into_model()?;
             let at = port.port;
+            let applied = last.remove(&at);
             Ok(PortOverview {
                 port,
                 locations: hashes.remove(&at).unwrap_or_default(),
                 live_subscription: live.remove(&at),
-                last_applied: last.remove(&at),
+                last_applied_job: applied.as_ref().map(|(id, _, _)| *id),
+                last_applied: applied.map(|(_, desired, at)| (desired, at)),
             })
         })
         .collect()

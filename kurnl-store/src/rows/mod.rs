@@ -2,10 +2,12 @@
 //! from the domain model. Stored text is parsed back through the validated constructors, so a
 //! hand-edited row that breaks an invariant surfaces as a backend error instead of a bad value.
 
+mod drift;
 mod inventory;
 mod queue;
 mod subscribers;
 
+pub(crate) use drift::*;
 pub(crate) use inventory::*;
 pub(crate) use queue::*;
 pub(crate) use subscribers::*;

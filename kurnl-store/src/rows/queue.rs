@@ -19,6 +19,7 @@ pub(crate) fn job_action(raw: &str) -> StoreResult<JobAction> {
         JobAction::Suspend,
         JobAction::Reactivate,
         JobAction::Deprovision,
+        JobAction::Repair,
     ]
     .into_iter()
     .find(|a| a.as_str() == raw)

@@ -105,6 +105,102 @@ async fn data_survives_reopening() {
     assert_eq!(again.path(), Some(path.as_path()));
 }
 
+/// The drift audit's schedule, last audit and findings are on disk: a reopened store lists
+/// them as recorded, and the schedule still decides claims.
+#[tokio::test]
+async fn drift_audits_survive_reopening() {
+    use kurnl_core::model::{
+        AuditOutcome, DriftAction, DriftField, DriftFinding, DriftPolicy, FindingToRecord,
+        PortConfig, SwitchAudit,
+    };
+    use kurnl_core::ports::{AuditRecord, DriftQuery};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kurnl.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let world = fixtures::world(&store, 1, 1).await;
+    let t = fixtures::idle_time();
+    let hold = fixtures::at(t, 600);
+    assert!(
+        store
+            .claim_switch_audit(world.switch, t, t, hold)
+            .await
+            .expect("claim"),
+        "a due switch is claimed"
+    );
+    let desired = PortConfig::captive(fixtures::vlan(100));
+    let actual = PortConfig {
+        vlan: fixtures::vlan(200),
+        ..desired.clone()
+    };
+    let finding = DriftFinding {
+        id: kurnl_core::types::DriftId::new_time_ordered(),
+        port: world.ports[0],
+        interface: fixtures::interface(1),
+        subscription_id: None,
+        provider_id: None,
+        desired,
+        actual: Some(actual),
+        fields: vec![DriftField::Vlan],
+        action: DriftAction::Reported,
+        repair_job_id: None,
+        detected_at: fixtures::at(t, 5),
+    };
+    let next_due = fixtures::at(t, 3_600);
+    let record = AuditRecord {
+        audit: SwitchAudit {
+            switch_id: world.switch,
+            started_at: t,
+            finished_at: fixtures::at(t, 10),
+            policy: DriftPolicy::Report,
+            outcome: AuditOutcome::Completed {
+                ports_checked: 1,
+                drifted: 1,
+                unreadable: 0,
+            },
+        },
+        next_due_at: next_due,
+        findings: vec![FindingToRecord {
+            finding: finding.clone(),
+            repair: None,
+        }],
+        events: Vec::new(),
+    };
+    store.finish_switch_audit(record).await.expect("finish");
+    let audits = store.list_switch_audits().await.expect("audits");
+    let query = DriftQuery {
+        switch_id: Some(world.switch),
+        ..DriftQuery::default()
+    };
+    store.close().await;
+
+    let again = SqliteStore::open(&path).await.expect("reopen");
+    assert_eq!(
+        again.list_switch_audits().await.expect("audits"),
+        audits,
+        "the schedule and last audit survive reopening"
+    );
+    assert_eq!(
+        again.list_drift_findings(&query).await.expect("findings"),
+        vec![finding],
+        "the findings survive reopening"
+    );
+    let before = fixtures::at(next_due, -1);
+    assert!(
+        !again
+            .claim_switch_audit(world.switch, before, before, hold)
+            .await
+            .expect("claim"),
+        "the reopened schedule still holds the switch until its next due time"
+    );
+    assert!(
+        again
+            .claim_switch_audit(world.switch, next_due, next_due, hold)
+            .await
+            .expect("claim"),
+        "and lets it be claimed then"
+    );
+}
+
 #[tokio::test]
 async fn several_broken_rules_report_the_reference_order() {
     let store = SqliteStore::in_memory().await.expect("open");

@@ -133,7 +133,7 @@ impl State {
         );
     }
 
-    fn insert_job(&mut self, job: Job) {
+    pub(super) fn insert_job(&mut self, job: Job) {
         let seq = self.seq();
         self.jobs.insert(job.id, Row { seq, value: job });
     }

@@ -44,12 +44,13 @@ impl State {
                             && r.value.status == JobStatus::Completed
                     })
                     .max_by_key(|r| (r.value.updated_at, r.seq))
-                    .map(|r| (r.value.desired.clone(), r.value.updated_at));
+                    .map(|r| &r.value);
                 PortOverview {
                     port,
                     locations,
                     live_subscription,
-                    last_applied,
+                    last_applied: last_applied.map(|j| (j.desired.clone(), j.updated_at)),
+                    last_applied_job: last_applied.map(|j| j.id),
                 }
             })
             .collect()

@@ -54,6 +54,10 @@ pub(super) struct State {
     pub(super) batches: HashMap<BatchId, Row<Batch>>,
     /// Endpoints that answered 410, per provider environment.
     pub(super) disabled_endpoints: HashMap<(ProviderId, bool), crate::ports::DisabledEndpoint>,
+    /// Drift audit schedule and last audit per switch.
+    pub(super) audits: HashMap<SwitchId, crate::model::SwitchAuditState>,
+    /// Drift findings in insertion order.
+    pub(super) drift: Vec<Row<crate::model::DriftFinding>>,
 }
 
 impl State {

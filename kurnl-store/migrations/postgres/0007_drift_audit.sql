@@ -1,0 +1,45 @@
+-- The drift audit: each managed switch's audit schedule and last audit, and the drifted ports
+-- it found (with the repair job it queued under policy `repair`). Twin of
+-- ../sqlite/0005_drift_audit.sql.
+--
+-- One row per switch that was ever considered for an audit. `next_due_at` is when the next
+-- audit is due, or while one runs when its claim expires (`last_claimed_at`: when it was
+-- taken); the `last_*` columns describe the last audit that finished (NULL before the first).
+-- `last_outcome` is 'completed' (with the three counts) or 'unreachable' (with `last_error`).
+CREATE TABLE switch_audits (
+    switch_id UUID PRIMARY KEY NOT NULL,
+    next_due_at TEXT COLLATE "C" NOT NULL,
+    last_claimed_at TEXT COLLATE "C",
+    last_started_at TEXT COLLATE "C",
+    last_finished_at TEXT COLLATE "C",
+    last_policy TEXT,
+    last_outcome TEXT,
+    ports_checked BIGINT,
+    drifted BIGINT,
+    unreadable BIGINT,
+    last_error TEXT
+);
+
+-- Drift findings in insertion order (`seq`). `desired` and `actual` are port states
+-- (`actual` NULL when the switch showed a form kurnl cannot read back, field 'other'),
+-- `fields` the array of the field names that differ; `action` is 'reported',
+-- 'repair_queued' (with `repair_job_id`) or 'repair_superseded'.
+CREATE TABLE drift_findings (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id UUID NOT NULL,
+    switch_id UUID NOT NULL,
+    port_number BIGINT NOT NULL,
+    interface TEXT NOT NULL,
+    subscription_id UUID,
+    provider_id UUID,
+    desired JSONB NOT NULL,
+    actual JSONB,
+    fields JSONB NOT NULL,
+    action TEXT NOT NULL,
+    repair_job_id UUID,
+    detected_at TEXT COLLATE "C" NOT NULL
+);
+CREATE UNIQUE INDEX drift_findings_id_uq ON drift_findings (id);
+-- The operator's finding list, newest first, and its per-switch filter.
+CREATE INDEX drift_findings_detected_idx ON drift_findings (detected_at, id);
+CREATE INDEX drift_findings_switch_detected_idx ON drift_findings (switch_id, detected_at, id);
