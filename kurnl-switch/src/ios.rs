@@ -259,14 +259,15 @@ impl IosDriver {
     /// [`PER_PORT_READ_MAX`] with one typed-ahead read per port, more from the whole running
     /// config. Ports that could not be read are left out (the caller reads them alone, which
     /// reports why).
-    async fn read_ports<'a>(
+    async fn read_many<'a>(
         &self,
         cli: &mut CliSession,
         interfaces: &[&'a InterfaceName],
+        in_config: bool,
     ) -> Result<HashMap<&'a InterfaceName, IosPort>, DriverError> {
         let mut out = HashMap::with_capacity(interfaces.len());
         if interfaces.len() > PER_PORT_READ_MAX {
-            let all = self.read_all(cli).await?;
+            let all = self.read_all(cli, in_config).await?;
             for iface in interfaces {
                 if let Some((_, port)) = all.iter().find(|(n, _)| same_interface(iface.as_str(), n))
                 {
@@ -277,7 +278,7 @@ impl IosDriver {
         }
         let lines: Vec<String> = interfaces
             .iter()
-            .map(|iface| Self::read_line(iface, true))
+            .map(|iface| Self::read_line(iface, in_config))
             .collect();
         let replies = cli.run_batch(&lines).await?;
         for ((iface, line), reply) in interfaces.iter().zip(&lines).zip(&replies) {
@@ -288,9 +289,18 @@ impl IosDriver {
         Ok(out)
     }
 
-    /// Reads every interface block of `show running-config` in one round trip (config mode).
-    async fn read_all(&self, cli: &mut CliSession) -> Result<Vec<(String, IosPort)>, DriverError> {
-        let line = "do show running-config";
+    /// Reads every interface block of `show running-config` in one round trip (`do` form in
+    /// configuration mode).
+    async fn read_all(
+        &self,
+        cli: &mut CliSession,
+        in_config: bool,
+    ) -> Result<Vec<(String, IosPort)>, DriverError> {
+        let line = if in_config {
+            "do show running-config"
+        } else {
+            "show running-config"
+        };
         let reply = cli.run(line).await?;
         if IOS_ERRORS.is_error(&reply) {
             return Err(rejected(line, &reply.lines));
@@ -461,7 +471,7 @@ impl IosDriver {
         distinct.dedup();
         // Every port of the batch in one round trip.
         if distinct.len() > 1 {
-            current = self.read_ports(cli, &distinct).await?;
+            current = self.read_many(cli, &distinct, true).await?;
         }
         for (idx, change) in changes.iter().enumerate() {
             let iface = &change.interface;
@@ -516,7 +526,7 @@ impl IosDriver {
         let mut changed_ports: Vec<&InterfaceName> = last.keys().copied().collect();
         changed_ports.sort();
         let mut read_back = if changed_ports.len() > 1 {
-            self.read_ports(cli, &changed_ports).await?
+            self.read_many(cli, &changed_ports, true).await?
         } else {
             HashMap::new()
         };
@@ -619,6 +629,39 @@ impl SwitchDriver for IosDriver {
             && Self::healthy(&s.cli.last_prompt);
         self.core.checkin(switch, s, healthy).await;
         self.templates.to_port_config(&port?)
+    }
+
+    /// Reads in exec mode: up to 16 ports with one typed-ahead `show running-config
+    /// interface` each in one write, more from one `show running-config`. A port missing
+    /// from those replies is read alone, which reports why.
+    async fn read_ports(
+        &self,
+        switch: &Switch,
+        interfaces: &[InterfaceName],
+    ) -> Result<Vec<Result<PortConfig, DriverError>>, DriverError> {
+        if interfaces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut s = self.session(switch).await?;
+        let refs: Vec<&InterfaceName> = interfaces.iter().collect();
+        let many = match self.read_many(&mut s.cli, &refs, false).await {
+            Ok(many) => many,
+            Err(e) => {
+                self.core.checkin(switch, s, false).await;
+                return Err(e);
+            }
+        };
+        let mut out = Vec::with_capacity(interfaces.len());
+        for iface in interfaces {
+            let port = match many.get(iface) {
+                Some(port) => Ok(port.clone()),
+                None => self.read(&mut s.cli, iface, false).await,
+            };
+            out.push(port.and_then(|p| self.templates.to_port_config(&p)));
+        }
+        let healthy = Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
+        Ok(out)
     }
 }
 

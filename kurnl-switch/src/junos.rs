@@ -388,6 +388,50 @@ impl SwitchDriver for JunosDriver {
         self.core.checkin(switch, s, healthy).await;
         self.templates.to_port_config(&port?)
     }
+
+    /// Reads in operational mode with one `show configuration | display set | match` for
+    /// all the ports (their names up to 16, the interface, VLAN, class-of-service and filter
+    /// hierarchies beyond), parsed per port.
+    async fn read_ports(
+        &self,
+        switch: &Switch,
+        interfaces: &[InterfaceName],
+    ) -> Result<Vec<Result<PortConfig, DriverError>>, DriverError> {
+        if interfaces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut s = self.session(switch).await?;
+        let expr = if interfaces.len() > PER_PORT_MATCH_MAX {
+            BATCH_MATCH.to_owned()
+        } else {
+            let names: Vec<&str> = interfaces.iter().map(|i| i.as_str()).collect();
+            JunosPort::match_expr_for(&names)
+        };
+        let line = format!("show configuration | display set | match \"{expr}\"");
+        let reply = match s.cli.run(&line).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                self.core.checkin(switch, s, false).await;
+                return Err(e);
+            }
+        };
+        let healthy = Self::healthy(&s.cli.last_prompt);
+        self.core.checkin(switch, s, healthy).await;
+        if JUNOS_ERRORS.is_error(&reply) {
+            let e = rejected(&line, &reply.lines);
+            return Ok(interfaces.iter().map(|_| Err(e.clone())).collect());
+        }
+        let snapshot = content(&reply);
+        let vlans = JunosPort::parse("", &snapshot).vlans;
+        Ok(interfaces
+            .iter()
+            .map(|iface| {
+                let mut port = JunosPort::parse(iface.as_str(), &snapshot);
+                port.vlans = vlans.clone();
+                self.templates.to_port_config(&port)
+            })
+            .collect())
+    }
 }
 
 /// An open session on one switch: several applies and reads over one SSH connection.

@@ -524,3 +524,71 @@ async fn long_sessions_do_not_stall() {
         }
     }
 }
+
+/// The drift audit's read: `read_ports` returns what `read_port` returns for each port, a
+/// port changed by an operator included, in one typed-ahead write (up to 16 ports) or one
+/// read of the whole configuration (more), and never enters configuration mode.
+#[tokio::test]
+async fn read_ports_matches_read_port_in_few_commands() {
+    for vendor in [Vendor::Ios, Vendor::Junos] {
+        for ports in [4usize, 20] {
+            let sim = sim(vendor, |c| {
+                *c = SimConfig::new(vendor).with_interface_count(ports)
+            })
+            .await;
+            let d = driver(&sim, vendor, options());
+            let switch = sim.switch_record("x");
+            let interfaces = sim.interfaces();
+            let changes: Vec<_> = interfaces
+                .iter()
+                .enumerate()
+                .map(|(i, iface)| change(iface, switch_suite::provisioned(i as u16 + 1)))
+                .collect();
+            let r = d.apply(&switch, &changes).await.expect("apply");
+            assert!(r.iter().all(|p| p.outcome.is_ok()), "{vendor:?}: {r:?}");
+            let tampered = interfaces[1].as_str();
+            let lines: Vec<String> = match vendor {
+                Vendor::Junos => vec![format!(
+                    "set interfaces {tampered} description patched-by-hand"
+                )],
+                _ => vec![
+                    format!("interface {tampered}"),
+                    " description patched-by-hand".to_owned(),
+                ],
+            };
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            sim.operator(&refs).expect("operator change");
+            let config_before = sim.full_config();
+
+            let before = sim.commands_received();
+            let many = d
+                .read_ports(&switch, &interfaces)
+                .await
+                .expect("read_ports");
+            let used = sim.commands_received() - before;
+            assert_eq!(many.len(), ports);
+            let limit = if ports > 16 { 3 } else { ports as u64 + 2 };
+            assert!(
+                used <= limit,
+                "{vendor:?}, {ports} ports: {used} commands for the batched read (at most {limit})"
+            );
+            for (iface, read) in interfaces.iter().zip(&many) {
+                let alone = d.read_port(&switch, iface).await.expect("read_port");
+                assert_eq!(read.as_ref().ok(), Some(&alone), "{vendor:?} {iface}");
+            }
+            assert_eq!(
+                many[1]
+                    .as_ref()
+                    .map(|p| p.description.as_str().to_owned())
+                    .ok(),
+                Some("patched-by-hand".to_owned()),
+                "{vendor:?}: the operator's change is what is read"
+            );
+            assert_eq!(
+                sim.full_config(),
+                config_before,
+                "{vendor:?}: reading changed nothing"
+            );
+        }
+    }
+}
