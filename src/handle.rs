@@ -26,8 +26,9 @@
 //! | [`KurnlBuilder::delivery_policy`] | [`DeliveryPolicy::default`] |
 //! | [`KurnlBuilder::clock`] / [`KurnlBuilder::ids`] | [`SystemClock`] / [`TimeOrderedIds`] |
 //! | [`KurnlBuilder::engine_config`] / [`KurnlBuilder::dispatcher_config`] | their `Default` |
+//! | [`KurnlBuilder::drift_audit`] | the inventory's `[drift_audit]` and per-switch `drift_*` settings, else hourly with policy `report` (reads only; never writes to a switch) |
 //! | [`KurnlBuilder::inventory`] | nothing loaded; put inventory through [`Kurnl::service`] |
-//! | [`Kurnl::spawn`] | nothing runs in the background: jobs and events stay queued in the store (the API still answers); run [`Kurnl::engine`] and [`Kurnl::dispatcher`] yourself |
+//! | [`Kurnl::spawn`] | nothing runs in the background: jobs and events stay queued in the store (the API still answers); run [`Kurnl::engine`], [`Kurnl::dispatcher`] and [`Kurnl::auditor`] yourself |
 //!
 //! The handle always hands one [`WorkSignal`] to the service, the engine and the dispatcher,
 //! so work committed by this process starts at once; work committed by other processes on
@@ -38,8 +39,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kurnl_core::engine::{
-    DeliveryPolicy, DispatcherConfig, EngineConfig, OutboxDispatcher, ProvisioningEngine,
-    WorkSignal,
+    AuditConfig, DeliveryPolicy, DispatcherConfig, DriftAuditor, EngineConfig, OutboxDispatcher,
+    ProvisioningEngine, WorkSignal,
 };
 use kurnl_core::ports::{
     Clock, DriverRegistry, EventSink, IdGenerator, QueuedWork, Store, StoreError, SwitchDriver,
@@ -83,6 +84,8 @@ pub struct KurnlBuilder {
     ids: Arc<dyn IdGenerator>,
     engine: EngineConfig,
     dispatcher: DispatcherConfig,
+    /// `None` inside: audit off; outer `None`: from the inventory, else the default.
+    audit: Option<Option<AuditConfig>>,
     router: RouterConfig,
     inventory: Option<Inventory>,
     deadline: Duration,
@@ -100,6 +103,7 @@ impl Default for KurnlBuilder {
             ids: Arc::new(TimeOrderedIds),
             engine: EngineConfig::default(),
             dispatcher: DispatcherConfig::default(),
+            audit: None,
             router: RouterConfig::default(),
             inventory: None,
             deadline: Duration::from_secs(30),
@@ -164,6 +168,14 @@ impl KurnlBuilder {
         self
     }
 
+    /// The drift audit's settings (interval, policy, per-switch overrides), or `None` to run
+    /// no audit. Without this call: the inventory's (`[drift_audit]` and the switches'
+    /// `drift_*` fields), else [`AuditConfig::default`] (hourly, policy `report`).
+    pub fn drift_audit(mut self, config: Option<AuditConfig>) -> Self {
+        self.audit = Some(config);
+        self
+    }
+
     /// Tuning of the outbox dispatcher (batch size, concurrency, leases).
     pub fn dispatcher_config(mut self, config: DispatcherConfig) -> Self {
         self.dispatcher = config;
@@ -213,6 +225,23 @@ impl KurnlBuilder {
         if let Some(inventory) = &self.inventory {
             inventory.apply(&service).await?;
         }
+        let audit = match self.audit {
+            Some(chosen) => chosen,
+            None => match &self.inventory {
+                Some(inventory) => inventory.audit_config(),
+                None => Some(AuditConfig::default()),
+            },
+        };
+        let auditor = audit.map(|config| {
+            DriftAuditor::new(
+                Arc::clone(&store),
+                self.drivers.clone(),
+                Arc::clone(&self.clock),
+                Arc::clone(&self.ids),
+                config,
+            )
+            .with_work_signal(signal.clone())
+        });
         let engine = ProvisioningEngine::new(
             Arc::clone(&store),
             self.drivers,
@@ -229,6 +258,7 @@ impl KurnlBuilder {
             service,
             engine,
             dispatcher,
+            auditor,
             router: self.router,
             deadline: self.deadline,
             running: None,
@@ -255,6 +285,7 @@ pub struct Kurnl {
     service: Service,
     engine: ProvisioningEngine,
     dispatcher: OutboxDispatcher,
+    auditor: Option<DriftAuditor>,
     router: RouterConfig,
     deadline: Duration,
     running: Option<Running>,
@@ -307,6 +338,12 @@ impl Kurnl {
         self.dispatcher.clone()
     }
 
+    /// A copy of the drift auditor (`None` when the audit is off), for auditing by hand
+    /// (`run_once`, `audit_switch`) when not spawned.
+    pub fn auditor(&self) -> Option<DriftAuditor> {
+        self.auditor.clone()
+    }
+
     /// Whether [`Kurnl::spawn`] has started the background tasks.
     pub fn is_running(&self) -> bool {
         self.running.is_some()
@@ -326,10 +363,13 @@ impl Kurnl {
         }
         let resumed = self.service.resume_batches().await?;
         let (stop, stopped) = watch::channel(false);
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(self.engine.clone().run(stopped.clone())),
-            tokio::spawn(self.dispatcher.clone().run(stopped)),
+            tokio::spawn(self.dispatcher.clone().run(stopped.clone())),
         ];
+        if let Some(auditor) = &self.auditor {
+            tasks.push(tokio::spawn(auditor.clone().run(stopped)));
+        }
         self.running = Some(Running { stop, tasks });
         Ok(resumed)
     }

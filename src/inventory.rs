@@ -11,9 +11,12 @@
 //! assert_eq!(inventory.providers.len(), 1);
 //! ```
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
+use kurnl_core::engine::{AuditConfig, SwitchAuditSettings};
 use kurnl_core::model::{
-    BillingMode, Building, Location, Plan, PlanVersion, Port, PortRef, Switch, Unit,
+    BillingMode, Building, DriftPolicy, Location, Plan, PlanVersion, Port, PortRef, Switch, Unit,
     WebhookEndpoint,
 };
 use kurnl_core::service::{NewProvider, Service};
@@ -141,6 +144,31 @@ pub struct SwitchEntry {
     pub ports: Vec<PortEntry>,
     /// Ports generated from a pattern (in addition to `ports`).
     pub port_range: Option<PortRange>,
+    /// Drift audit of this switch: `false` never audits it (default: as the fleet).
+    pub drift_audit: Option<bool>,
+    /// Seconds between two drift audits of this switch (default: the fleet's).
+    pub drift_audit_interval_secs: Option<u64>,
+    /// `report` or `repair` (default: the fleet's).
+    pub drift_policy: Option<DriftPolicy>,
+}
+
+/// The fleet's drift audit defaults (`[drift_audit]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftAuditEntry {
+    /// `false` turns the audit off for every switch.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Seconds between two audits of a switch (default 3600).
+    pub interval_secs: Option<u64>,
+    /// `report` (default) or `repair`.
+    pub policy: Option<DriftPolicy>,
+    /// Seconds before an unreachable switch is audited again (default 300).
+    pub retry_after_secs: Option<u64>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Ports `first..=last` named by `interface` with `{n}` replaced by the number, e.g.
@@ -278,6 +306,8 @@ pub struct Inventory {
     /// Console logins.
     #[serde(default)]
     pub console_accounts: Vec<ConsoleAccountEntry>,
+    /// Drift audit defaults for the fleet; per-switch settings are on the switches.
+    pub drift_audit: Option<DriftAuditEntry>,
 }
 
 impl Inventory {
@@ -287,6 +317,40 @@ impl Inventory {
     /// [`InventoryError::Parse`].
     pub fn from_toml(text: &str) -> Result<Self, InventoryError> {
         toml::from_str(text).map_err(|e| InventoryError::Parse(e.to_string()))
+    }
+
+    /// The drift audit settings: the `[drift_audit]` defaults over [`AuditConfig::default`],
+    /// with each switch's own settings; `None` when `[drift_audit] enabled = false`.
+    pub fn audit_config(&self) -> Option<AuditConfig> {
+        let fleet = self.drift_audit.as_ref();
+        if fleet.is_some_and(|f| !f.enabled) {
+            return None;
+        }
+        let mut config = AuditConfig::default();
+        if let Some(f) = fleet {
+            if let Some(secs) = f.interval_secs {
+                config.interval = Duration::from_secs(secs.max(1));
+            }
+            if let Some(policy) = f.policy {
+                config.policy = policy;
+            }
+            if let Some(secs) = f.retry_after_secs {
+                config.retry_after = Duration::from_secs(secs.max(1));
+            }
+        }
+        for s in &self.switches {
+            let own = SwitchAuditSettings {
+                interval: s
+                    .drift_audit_interval_secs
+                    .map(|secs| Duration::from_secs(secs.max(1))),
+                policy: s.drift_policy,
+                disabled: s.drift_audit == Some(false),
+            };
+            if own != SwitchAuditSettings::default() {
+                config.switches.insert(s.id, own);
+            }
+        }
+        Some(config)
     }
 
     /// The console accounts, passwords hashed.
@@ -496,5 +560,65 @@ impl SwitchEntry {
             max_sessions: self.max_sessions,
             disabled: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod audit_config_tests {
+    use super::*;
+
+    const SWITCH: &str = r#"
+[[switches]]
+id = "5a5a5a5a-0000-4000-8000-000000000001"
+name = "sw1"
+driver = "ios"
+address = "10.0.0.1"
+credentials_ref = "sw1"
+captive_vlan = 999
+"#;
+
+    #[test]
+    fn fleet_defaults_and_switch_overrides() {
+        let text = format!(
+            "[drift_audit]\ninterval_secs = 60\npolicy = \"repair\"\nretry_after_secs = 7\n{SWITCH}drift_policy = \"report\"\ndrift_audit_interval_secs = 5\n"
+        );
+        let inventory = Inventory::from_toml(&text).expect("parses");
+        let config = inventory.audit_config().expect("audit on");
+        assert_eq!(config.interval, Duration::from_secs(60));
+        assert_eq!(config.policy, DriftPolicy::Repair);
+        assert_eq!(config.retry_after, Duration::from_secs(7));
+        let id = inventory.switches[0].id;
+        assert_eq!(
+            config.settings_for(id),
+            Some((Duration::from_secs(5), DriftPolicy::Report)),
+            "the switch's own settings win"
+        );
+    }
+
+    #[test]
+    fn audit_off_for_the_fleet_or_one_switch() {
+        let off = Inventory::from_toml(&format!("[drift_audit]\nenabled = false\n{SWITCH}"))
+            .expect("parses");
+        assert!(off.audit_config().is_none(), "enabled = false turns it off");
+        let one = Inventory::from_toml(&format!("{SWITCH}drift_audit = false\n")).expect("parses");
+        let config = one.audit_config().expect("fleet default on");
+        assert_eq!(
+            config.settings_for(one.switches[0].id),
+            None,
+            "this switch is skipped"
+        );
+        assert_eq!(config.policy, DriftPolicy::Report, "default policy");
+    }
+
+    #[test]
+    fn unknown_policy_names_the_field() {
+        let err = Inventory::from_toml(&format!("{SWITCH}drift_policy = \"fix\"\n"))
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("drift_policy") || text.contains("fix"),
+            "{text}"
+        );
+        assert!(text.contains("report") && text.contains("repair"), "{text}");
     }
 }

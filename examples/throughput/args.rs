@@ -101,6 +101,11 @@ pub struct Args {
     /// (diagnosis only: shows what the fsyncs cost).
     #[arg(long, value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_sync: SqliteSync,
+    /// Run the drift audit (policy `report`) beside the engines, every switch audited every
+    /// this many milliseconds; unset, no audit. The report then shows the audits' results:
+    /// no port is changed behind kurnl's back, so every finding would be a false alarm.
+    #[arg(long)]
+    pub audit_interval_ms: Option<u64>,
     /// Give up waiting for webhooks after this many seconds.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,

@@ -347,6 +347,10 @@ async fn run(
         .check_ports(api.submitted.len().min(slots.len()), PLAN_VLAN)
         .await?;
     fleet.finish().await?;
+    let audit = match args.audit_interval_ms {
+        Some(_) => Some(report::AuditSummary::read(&api_store).await?),
+        None => None,
+    };
 
     report::print(&Report {
         args,
@@ -368,6 +372,7 @@ async fn run(
         worker_errors,
         load_before,
         load_after,
+        audit,
     })
 }
 

@@ -56,6 +56,51 @@ pub struct Report<'a> {
     pub worker_errors: Vec<String>,
     pub load_before: String,
     pub load_after: String,
+    /// The drift audit's results (`--audit-interval-ms`).
+    pub audit: Option<AuditSummary>,
+}
+
+/// What the drift audit found over the run, read from the store at the end.
+pub struct AuditSummary {
+    /// Switches with a finished audit.
+    pub switches: usize,
+    /// Of those, the last audit could not reach the switch.
+    pub unreachable: usize,
+    /// Managed ports compared by each switch's last audit, summed.
+    pub last_ports_checked: u64,
+    /// Findings recorded over the run (every one a false alarm: nothing was changed behind
+    /// kurnl's back).
+    pub findings: usize,
+}
+
+impl AuditSummary {
+    pub async fn read(store: &std::sync::Arc<dyn kurnl::ports::Store>) -> anyhow::Result<Self> {
+        use kurnl::model::AuditOutcome;
+        let audits = store.list_switch_audits().await?;
+        let last: Vec<_> = audits.iter().filter_map(|a| a.last.as_ref()).collect();
+        let findings = store
+            .list_drift_findings(&kurnl::ports::DriftQuery {
+                limit: 100_000,
+                ..kurnl::ports::DriftQuery::default()
+            })
+            .await?
+            .len();
+        Ok(Self {
+            switches: last.len(),
+            unreachable: last
+                .iter()
+                .filter(|a| matches!(a.outcome, AuditOutcome::Unreachable { .. }))
+                .count(),
+            last_ports_checked: last
+                .iter()
+                .map(|a| match a.outcome {
+                    AuditOutcome::Completed { ports_checked, .. } => u64::from(ports_checked),
+                    AuditOutcome::Unreachable { .. } => 0,
+                })
+                .sum(),
+            findings,
+        })
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
@@ -259,7 +304,26 @@ pub fn print(r: &Report<'_>) -> anyhow::Result<()> {
         },
     );
 
+    if let (Some(a), Some(ms)) = (&r.audit, args.audit_interval_ms) {
+        row(
+            "drift audit (report, every switch every N ms)",
+            format!(
+                "N = {ms}: {} switches audited, {} unreachable at their last audit, {} managed \
+                 ports compared by the last audits, {} findings",
+                a.switches, a.unreachable, a.last_ports_checked, a.findings
+            ),
+        );
+    }
+
     let mut problems = Vec::new();
+    if let Some(a) = &r.audit
+        && a.findings > 0
+    {
+        problems.push(format!(
+            "the drift audit reported {} drifted ports, but nothing changed them behind kurnl's back",
+            a.findings
+        ));
+    }
     if missing > 0 {
         problems.push(format!(
             "{missing} subscriptions got no provisioning.completed"

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kurnl::engine::{
-    DeliveryPolicy, DispatcherConfig, EngineConfig, OutboxDispatcher, ProvisioningEngine,
-    WorkSignal,
+    AuditConfig, DeliveryPolicy, DispatcherConfig, DriftAuditor, EngineConfig, OutboxDispatcher,
+    ProvisioningEngine, WorkSignal,
 };
 use kurnl::ports::{DriverRegistry, Store, SystemClock, TimeOrderedIds};
 use kurnl::switch::{CredentialStore, IosDriver, JunosDriver};
@@ -68,6 +68,20 @@ impl Engines {
                 idle_poll: Duration::from_millis(args.poll_ms),
                 ..EngineConfig::default()
             };
+            if let Some(ms) = args.audit_interval_ms {
+                let auditor = DriftAuditor::new(
+                    Arc::clone(&store),
+                    drivers.clone(),
+                    Arc::new(SystemClock),
+                    Arc::new(TimeOrderedIds),
+                    AuditConfig {
+                        interval: Duration::from_millis(ms.max(1)),
+                        poll: Duration::from_millis((ms / 4).clamp(10, 1000)),
+                        ..AuditConfig::default()
+                    },
+                );
+                tasks.push(tokio::spawn(auditor.run(stopped.clone())));
+            }
             let engine = ProvisioningEngine::new(
                 Arc::clone(&store),
                 drivers,
@@ -168,6 +182,9 @@ impl Workers {
             .to_vec();
             if let Some(n) = args.max_idle_sessions {
                 child_args.extend(["--max-idle-sessions".to_owned(), n.to_string()]);
+            }
+            if let Some(ms) = args.audit_interval_ms {
+                child_args.extend(["--audit-interval-ms".to_owned(), ms.to_string()]);
             }
             let env = [
                 ("KURNL_TEST_POSTGRES_URL", url.to_owned()),

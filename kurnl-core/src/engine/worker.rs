@@ -12,7 +12,7 @@ use super::Backoff;
 use super::claim_pacing::ClaimPacing;
 use super::work_signal::WorkSignal;
 use crate::metrics::{QueueGauges, record_claim, record_queued};
-use crate::model::{EventData, Job, NewEvent, Switch};
+use crate::model::{EventData, Job, JobAction, NewEvent, Switch};
 use crate::ports::{
     ClaimRequest, ClaimedJobs, Clock, DriverError, DriverErrorKind, DriverRegistry, IdGenerator,
     JobOutcome, JobResult, PortChange, PortResult, Store, StoreError,
@@ -368,12 +368,19 @@ impl ProvisioningEngine {
             data,
             created_at: now,
         };
+        // A drift repair is the operator's business: the provider was told of the drift
+        // (`port.drift_detected`) and hears nothing of the repair job.
+        let repair = job.action == JobAction::Repair;
         let result = match outcome {
             Ok(()) => JobResult::Completed {
-                events: vec![event(EventData::ProvisioningCompleted {
-                    job_id: job.id,
-                    subscription_id: job.subscription_id,
-                })],
+                events: if repair {
+                    Vec::new()
+                } else {
+                    vec![event(EventData::ProvisioningCompleted {
+                        job_id: job.id,
+                        subscription_id: job.subscription_id,
+                    })]
+                },
             },
             Err(e) => {
                 // A partially applied change is never retried as if nothing happened: the
@@ -401,13 +408,17 @@ impl ProvisioningEngine {
                         tracing::warn!(job = %job.id, attempt = job.attempts, error = %e, "port job failed");
                         JobResult::Failed {
                             error: e.to_string(),
-                            events: vec![event(EventData::ProvisioningFailed {
-                                job_id: job.id,
-                                subscription_id: job.subscription_id,
-                                // The provider's text names no address, key or
-                                // credential; last_error keeps the detail for operators.
-                                error: e.kind.provider_message().to_owned(),
-                            })],
+                            events: if repair {
+                                Vec::new()
+                            } else {
+                                vec![event(EventData::ProvisioningFailed {
+                                    job_id: job.id,
+                                    subscription_id: job.subscription_id,
+                                    // The provider's text names no address, key or
+                                    // credential; last_error keeps the detail for operators.
+                                    error: e.kind.provider_message().to_owned(),
+                                })]
+                            },
                         }
                     }
                 }

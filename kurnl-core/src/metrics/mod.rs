@@ -14,8 +14,8 @@ mod record;
 mod tests;
 
 pub use record::{
-    QueueGauges, record_claim, record_delivery, record_http_request, record_queued,
-    record_switch_session, record_switch_session_failure,
+    QueueGauges, record_claim, record_delivery, record_drift_audit, record_http_request,
+    record_queued, record_switch_session, record_switch_session_failure,
 };
 
 /// Counter: API requests, by `route` (the matched path template, e.g.
@@ -58,3 +58,12 @@ pub const DELIVERY_ATTEMPT_DURATION: &str = "kurnl_webhook_attempt_duration_seco
 /// Histogram (seconds): from the event's creation (the state change that emitted it) to its
 /// successful delivery.
 pub const DELIVERY_LATENCY: &str = "kurnl_webhook_delivery_latency_seconds";
+/// Counter: drift audits of a switch, by `outcome` (`completed`, `unreachable`).
+pub const DRIFT_AUDITS: &str = "kurnl_drift_audits_total";
+/// Histogram (seconds): one switch audit, from reading the store to recording the result.
+pub const DRIFT_AUDIT_DURATION: &str = "kurnl_drift_audit_duration_seconds";
+/// Counter: managed ports compared by the drift audit.
+pub const DRIFT_PORTS_CHECKED: &str = "kurnl_drift_ports_checked_total";
+/// Counter: drifted ports found, by `action` (`reported`, `repair_queued`,
+/// `repair_superseded`).
+pub const DRIFT_FINDINGS: &str = "kurnl_drift_findings_total";

@@ -56,6 +56,24 @@ pub fn record_delivery(outcome: &'static str, attempt: Duration, since_created: 
     }
 }
 
+/// A switch audit ended: `completed` with the ports it compared and the actions of its
+/// findings, or `unreachable`.
+pub fn record_drift_audit(
+    outcome: &'static str,
+    ports_checked: u32,
+    actions: &[crate::model::DriftAction],
+    took: Duration,
+) {
+    ::metrics::counter!(DRIFT_AUDITS, "outcome" => outcome).increment(1);
+    ::metrics::histogram!(DRIFT_AUDIT_DURATION).record(took.as_secs_f64());
+    if ports_checked > 0 {
+        ::metrics::counter!(DRIFT_PORTS_CHECKED).increment(u64::from(ports_checked));
+    }
+    for action in actions {
+        ::metrics::counter!(DRIFT_FINDINGS, "action" => action.as_str()).increment(1);
+    }
+}
+
 /// A switch session opened with `driver` (the switch's driver name; a fresh login).
 pub fn record_switch_session(driver: &str) {
     ::metrics::counter!(SWITCH_SESSIONS, "driver" => driver.to_owned()).increment(1);

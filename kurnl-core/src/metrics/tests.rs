@@ -110,3 +110,45 @@ fn a_claim_counts_its_jobs_by_outcome_or_all_as_lease_lost() {
     assert_eq!(of("failed"), None, "no job failed under a held lease");
     assert_eq!(of("lease_lost"), Some(2), "both jobs of the lost claim");
 }
+
+#[test]
+fn a_drift_audit_counts_its_outcome_ports_and_findings_by_action() {
+    use crate::model::DriftAction;
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        record_drift_audit(
+            "completed",
+            48,
+            &[
+                DriftAction::Reported,
+                DriftAction::RepairQueued,
+                DriftAction::RepairQueued,
+            ],
+            std::time::Duration::from_millis(25),
+        );
+        record_drift_audit("unreachable", 0, &[], std::time::Duration::from_millis(5));
+    });
+    let counters: Vec<(String, String, u64)> = samples(&snapshotter)
+        .into_iter()
+        .filter_map(|(key, _, _, value)| match value {
+            DebugValue::Counter(n) => {
+                let label = key.key().labels().map(|l| l.value().to_owned()).collect();
+                Some((key.key().name().to_owned(), label, n))
+            }
+            _ => None,
+        })
+        .collect();
+    let of = |name: &str, label: &str| {
+        counters
+            .iter()
+            .find(|(n, l, _)| n == name && l == label)
+            .map(|(_, _, v)| *v)
+    };
+    assert_eq!(of(DRIFT_AUDITS, "completed"), Some(1));
+    assert_eq!(of(DRIFT_AUDITS, "unreachable"), Some(1));
+    assert_eq!(of(DRIFT_PORTS_CHECKED, ""), Some(48));
+    assert_eq!(of(DRIFT_FINDINGS, "reported"), Some(1));
+    assert_eq!(of(DRIFT_FINDINGS, "repair_queued"), Some(2));
+    assert_eq!(of(DRIFT_FINDINGS, "repair_superseded"), None);
+}

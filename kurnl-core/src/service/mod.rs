@@ -12,6 +12,7 @@ mod bulk_waves;
 mod checkout;
 mod create;
 mod deliveries;
+mod drift;
 mod fields;
 mod inventory;
 mod lifecycle_ops;
@@ -29,6 +30,7 @@ mod subscribers;
 use std::sync::Arc;
 
 pub use auth::IssuedApiKey;
+pub use drift::{DriftFindingView, DriftListQuery, LastAuditView, SwitchAuditView};
 pub use inventory::NewProvider;
 pub use network::{
     AppliedView, BuildingRequest, BuildingView, LocationRequest, LocationView, PortRequest,
