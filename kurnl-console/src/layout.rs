@@ -8,6 +8,7 @@ use crate::state::{Console, User};
 const PAGES: &[(&str, &str, bool)] = &[
     ("/network", "Network", true),
     ("/buildings", "Buildings", true),
+    ("/drift", "Drift", true),
     ("/subscriptions", "Subscriptions", false),
     ("/jobs", "Jobs", false),
     ("/webhooks", "Webhooks", false),

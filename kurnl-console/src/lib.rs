@@ -11,8 +11,9 @@
 //! # }
 //! ```
 //!
-//! Pages: Network, Buildings (operator only), Subscriptions, Jobs, Webhooks, Settings and
-//! Sandbox. A provider account sees only its own provider; asking for another's is 403.
+//! Pages: Network, Buildings, Drift (operator only: each switch's last drift audit and the
+//! drifted ports found), Subscriptions, Jobs, Webhooks, Settings and Sandbox. A provider
+//! account sees only its own provider; asking for another's, or an operator page, is 403.
 //! Every changing request needs the session's CSRF token (the pages send it; a request
 //! without it is 403). Sessions are in memory, in an `HttpOnly`, `SameSite=Strict` (and by
 //! default `Secure`) cookie, and end on logout, after 30 idle minutes or 8 hours.

@@ -9,7 +9,9 @@ use kurnl_core::service::Service;
 use crate::assets;
 use crate::config::ConsoleConfig;
 use crate::csrf;
-use crate::pages::{buildings, jobs, login, network, sandbox, settings, subscriptions, webhooks};
+use crate::pages::{
+    buildings, drift, jobs, login, network, sandbox, settings, subscriptions, webhooks,
+};
 use crate::state::Console;
 
 /// The console as an axum router over `service`. Mount it where `config.mount_path` says
@@ -28,6 +30,7 @@ pub fn router(service: Service, config: ConsoleConfig) -> Router {
         )
         .route("/buildings", get(buildings::show))
         .route("/buildings/confirm-install", post(buildings::confirm))
+        .route("/drift", get(drift::show))
         .route("/subscriptions", get(subscriptions::show))
         .route("/subscriptions/{id}/{action}", post(subscriptions::act))
         .route("/jobs", get(jobs::show))

@@ -28,6 +28,8 @@
 //! | GET | `/operator/jobs/{job_id}` (extension) | `X-Operator-Key` |
 //! | POST | `/operator/jobs/{job_id}/retry` (extension) | `X-Operator-Key` |
 //! | POST | `/operator/jobs/{job_id}/cancel` (extension) | `X-Operator-Key` |
+//! | GET | `/operator/drift` (extension) | `X-Operator-Key` |
+//! | GET | `/operator/audits` (extension) | `X-Operator-Key` |
 //! | GET, PATCH | `/operator/providers/{provider_id}` (extension) | `X-Operator-Key` |
 //! | POST | `/operator/providers/{provider_id}/webhook-secret/rotate` (extension) | `X-Operator-Key` |
 //! | GET, POST | `/operator/providers/{provider_id}/api-keys` (extension) | `X-Operator-Key` |
@@ -97,6 +99,7 @@ mod rate_limit;
 mod router;
 mod schema;
 mod schema_deliveries;
+mod schema_drift;
 mod schema_network;
 mod schema_operator;
 mod trace;

@@ -10,10 +10,10 @@ use utoipa::openapi::{Object, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    checkout, network, operator_jobs, provider_settings, provisioning, subscribers, subscriptions,
-    webhooks,
+    checkout, drift, network, operator_jobs, provider_settings, provisioning, subscribers,
+    subscriptions, webhooks,
 };
-use crate::schema;
+use crate::{schema, schema_drift};
 
 /// The API description served at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -47,6 +47,8 @@ use crate::schema;
         operator_jobs::get_one,
         operator_jobs::retry,
         operator_jobs::cancel,
+        drift::list,
+        drift::audits,
         provider_settings::operator_list,
         provider_settings::operator_get,
         provider_settings::operator_update,
@@ -82,6 +84,7 @@ use crate::schema;
         schema::SubscriptionStatus,
         schema::DeliveryMode,
         schema::CustomerType,
+        schema_drift::PortDriftDetected,
     )),
     modifiers(&Security, &CommonHeaders, &Links, &Extensions),
     tags(
@@ -90,8 +93,8 @@ use crate::schema;
         (name = "plans", description = "The caller's plan versions"),
         (name = "subscribers", description = "Subscriber management"),
         (name = "subscriptions", description = "Subscription lifecycle"),
-        (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays"),
-        (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider, and any provider's settings, webhook secret rotation and API keys"),
+        (name = "webhooks", description = "Non-standard extensions (`x-kurnl-extension`): the provider's webhook deliveries and replays. Events: `subscription.activated`, `subscription.pending_install`, `subscription.cancelled`, `provisioning.completed`, `provisioning.failed` and, as a kurnl extension, `port.drift_detected` (the drift audit found the port of a live subscription changed behind kurnl's back: `subscription_id`, `drifted` (of `vlan`, `rate`, `mac`, `enabled`, `description`, `other`) and `policy` (`report` or `repair`); its body is the `PortDriftDetected` schema; receivers that do not know it ignore it)"),
+        (name = "operator", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: the job queue of every provider, the drift audit's findings and per-switch schedule, and any provider's settings, webhook secret rotation and API keys"),
         (name = "operator-network", description = "Non-standard extensions (`x-kurnl-extension`) for the network operator, authenticated with `X-Operator-Key`: switches, ports, locations, buildings and units; changes take effect without a restart, deleting what is in use is refused"),
         (name = "provider-settings", description = "Non-standard extensions (`x-kurnl-extension`): the caller's own settings, webhook secret rotation and API keys, with its own `X-API-Key`"),
     )
@@ -99,7 +102,7 @@ use crate::schema;
 pub struct ApiDoc;
 
 /// Operations kurnl adds to the documented API.
-const EXTENSION_OPERATIONS: [&str; 22] = [
+const EXTENSION_OPERATIONS: [&str; 25] = [
     "/api/v1/partner/provisioning/jobs/{job_id}",
     "/api/v1/provider/webhooks/deliveries",
     "/api/v1/provider/webhooks/replay",
@@ -107,6 +110,9 @@ const EXTENSION_OPERATIONS: [&str; 22] = [
     "/api/v1/operator/jobs/{job_id}",
     "/api/v1/operator/jobs/{job_id}/retry",
     "/api/v1/operator/jobs/{job_id}/cancel",
+    "/api/v1/operator/drift",
+    "/api/v1/operator/audits",
+    "/api/v1/operator/providers",
     "/api/v1/operator/providers/{provider_id}",
     "/api/v1/operator/providers/{provider_id}/webhook-secret/rotate",
     "/api/v1/operator/providers/{provider_id}/api-keys",
@@ -124,12 +130,34 @@ const EXTENSION_OPERATIONS: [&str; 22] = [
     "/api/v1/operator/buildings/{building_id}/units",
 ];
 
-/// Marks the operations that are not part of kurnl's documented API with
+/// Component schemas kurnl adds that no operation refers to: the bodies of the non-standard
+/// webhook events.
+const EXTENSION_SCHEMAS: [&str; 1] = ["PortDriftDetected"];
+
+fn extension_mark() -> utoipa::openapi::extensions::Extensions {
+    utoipa::openapi::extensions::ExtensionsBuilder::new()
+        .add("x-kurnl-extension", true)
+        .build()
+}
+
+/// Marks the operations and schemas that are not part of kurnl's documented API with
 /// `x-kurnl-extension: true`.
 struct Extensions;
 
 impl Modify for Extensions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for name in EXTENSION_SCHEMAS {
+                if let Some(RefOr::T(utoipa::openapi::Schema::Object(schema))) =
+                    components.schemas.get_mut(name)
+                {
+                    schema
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .merge(extension_mark());
+                }
+            }
+        }
         for path in EXTENSION_OPERATIONS {
             let Some(item) = openapi.paths.paths.get_mut(path) else {
                 continue;
@@ -142,12 +170,9 @@ impl Modify for Extensions {
                 &mut item.delete,
             ];
             for op in operations.into_iter().flatten() {
-                let mark = utoipa::openapi::extensions::ExtensionsBuilder::new()
-                    .add("x-kurnl-extension", true)
-                    .build();
                 op.extensions
                     .get_or_insert_with(Default::default)
-                    .merge(mark);
+                    .merge(extension_mark());
             }
         }
     }

@@ -18,8 +18,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::config::RouterConfig;
 use crate::error::{INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, detail_response};
 use crate::handlers::{
-    checkout, network, operations, operator_jobs, provider_settings, provisioning, subscribers,
-    subscriptions, webhooks,
+    checkout, drift, network, operations, operator_jobs, provider_settings, provisioning,
+    subscribers, subscriptions, webhooks,
 };
 use crate::rate_limit::{RateLimiter, rate_limit};
 use crate::trace::trace;
@@ -211,6 +211,8 @@ pub fn router_with_config(service: Service, config: RouterConfig) -> Router {
             &p("/operator/jobs/{job_id}/cancel"),
             post(operator_jobs::cancel),
         )
+        .route(&p("/operator/drift"), get(drift::list))
+        .route(&p("/operator/audits"), get(drift::audits))
         .route(&p("/openapi.json"), get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -499,7 +499,8 @@ pub(crate) struct SubscriptionPage {
 pub(crate) struct JobView {
     job_id: Uuid,
     subscription_id: Uuid,
-    /// `provision`, `change_plan`, `suspend`, `reactivate` or `deprovision`.
+    /// `provision`, `change_plan`, `suspend`, `reactivate`, `deprovision` or `repair` (a
+    /// drift repair queued by the drift audit, non-standard extension).
     action: String,
     /// `pending`, `in_progress`, `completed`, `failed` or `cancelled` (an operator took it
     /// out of the queue before it ran).

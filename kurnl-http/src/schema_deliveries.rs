@@ -32,9 +32,9 @@ pub(crate) struct DeliveryListParams {
         pattern = r"^([Pp][Ee][Nn][Dd][Ii][Nn][Gg]|[Dd][Ee][Ll][Ii][Vv][Ee][Rr][Ee][Dd]|[Ff][Aa][Ii][Ll][Ee][Dd])$"
     )]
     status: Option<String>,
-    /// An event name.
+    /// An event name; `port.drift_detected` is a kurnl extension.
     #[param(
-        pattern = r"^(subscription\.activated|subscription\.pending_install|subscription\.cancelled|provisioning\.completed|provisioning\.failed)$"
+        pattern = r"^(subscription\.activated|subscription\.pending_install|subscription\.cancelled|provisioning\.completed|provisioning\.failed|port\.drift_detected)$"
     )]
     event: Option<String>,
     /// Events created at or after this time (RFC 3339).
@@ -67,7 +67,8 @@ pub(crate) struct AttemptView {
 pub(crate) struct DeliveryView {
     /// The envelope's `event_id` and the `webhook-id` header; unchanged by replays.
     event_id: Uuid,
-    /// The event name, e.g. `provisioning.completed`.
+    /// The event name, e.g. `provisioning.completed`; `port.drift_detected` (the drift
+    /// audit, a kurnl extension) is listed and replayed like the others.
     event: String,
     subscription_id: Uuid,
     /// Position among the subscription's events (1, 2, ...).
@@ -118,9 +119,9 @@ pub(crate) struct ReplayRequest {
     until: Option<DateTime<Utc>>,
     /// Only events in this state; all by default.
     status: Option<DeliveryStatus>,
-    /// Only events of this name.
+    /// Only events of this name; `port.drift_detected` is a kurnl extension.
     #[schema(
-        pattern = r"^(subscription\.activated|subscription\.pending_install|subscription\.cancelled|provisioning\.completed|provisioning\.failed)$"
+        pattern = r"^(subscription\.activated|subscription\.pending_install|subscription\.cancelled|provisioning\.completed|provisioning\.failed|port\.drift_detected)$"
     )]
     event: Option<String>,
 }

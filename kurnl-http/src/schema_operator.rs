@@ -69,7 +69,8 @@ pub(crate) struct OperatorJob {
     subscription_id: Uuid,
     /// Sandbox jobs never touch a switch.
     sandbox: bool,
-    /// `provision`, `change_plan`, `suspend`, `reactivate` or `deprovision`.
+    /// `provision`, `change_plan`, `suspend`, `reactivate`, `deprovision` or `repair` (a
+    /// drift repair, non-standard extension).
     action: String,
     status: JobStatus,
     switch_id: Uuid,

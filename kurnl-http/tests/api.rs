@@ -10,6 +10,8 @@ mod support;
 mod checkout;
 #[path = "api/contract.rs"]
 mod contract;
+#[path = "api/drift.rs"]
+mod drift;
 #[path = "api/errors.rs"]
 mod errors;
 #[path = "api/failures.rs"]

@@ -51,7 +51,7 @@ async fn table(
             div class="scroll" { table {
                 thead { tr { th { "Job" } th { "Action" } th { "Status" } th { "Port" } th { "Attempts" } th { "Updated" } th { "Error" } th { span class="visually-hidden" { "Actions" } } } }
                 tbody { @for j in &page.results {
-                    tr data-job=(j.job_id) {
+                    tr id={"job-" (j.job_id)} data-job=(j.job_id) {
                         td { code { (j.job_id) } @if j.sandbox { " (sandbox)" } }
                         td { (j.action) }
                         td { (badge(j.status)) }

@@ -2,6 +2,7 @@
 //! after an action and the provider picker of operator pages.
 
 pub(crate) mod buildings;
+pub(crate) mod drift;
 pub(crate) mod jobs;
 pub(crate) mod login;
 pub(crate) mod network;

@@ -1,6 +1,7 @@
 //! The endpoint handlers, one module per area of the API.
 
 pub(crate) mod checkout;
+pub(crate) mod drift;
 pub(crate) mod network;
 pub(crate) mod operations;
 pub(crate) mod operator_jobs;

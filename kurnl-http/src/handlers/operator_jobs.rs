@@ -80,7 +80,8 @@ pub(crate) async fn retry(
 }
 
 /// Takes a queued job out of the queue before it runs (non-standard extension): the port is
-/// not touched and the provider receives `provisioning.failed`.
+/// not touched and the provider receives `provisioning.failed` (except for a `repair` job of
+/// the drift audit: the provider was told of the drift, not of the repair).
 #[utoipa::path(
     post,
     path = "/api/v1/operator/jobs/{job_id}/cancel",

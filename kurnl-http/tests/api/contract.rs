@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 use crate::support::Api;
 
 /// The served document.
-async fn doc(api: &Api) -> Value {
+pub(crate) async fn doc(api: &Api) -> Value {
     api.get("/openapi.json").send().await.expect(200).body
 }
 
 /// The schema declared for `status` of `method path`, with `$ref`s left in place.
-fn declared<'d>(doc: &'d Value, method: &str, path: &str, status: u16) -> &'d Value {
+pub(crate) fn declared<'d>(doc: &'d Value, method: &str, path: &str, status: u16) -> &'d Value {
     let op = &doc["paths"][format!("/api/v1{path}")][method];
     assert!(op.is_object(), "no {method} {path} in the document");
     let schema = &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
@@ -25,7 +25,7 @@ fn declared<'d>(doc: &'d Value, method: &str, path: &str, status: u16) -> &'d Va
 
 /// A small JSON Schema check, enough for the error bodies: `$ref`, `type`, `oneOf`, `enum`,
 /// `properties`, `required`, `items`.
-fn conforms(doc: &Value, schema: &Value, value: &Value) -> bool {
+pub(crate) fn conforms(doc: &Value, schema: &Value, value: &Value) -> bool {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
         return conforms(doc, &doc["components"]["schemas"][name], value);
@@ -425,4 +425,106 @@ async fn servers_names_the_prefix_the_api_is_served_under() {
         .await
         .expect(200);
     assert_eq!(r.body["servers"][0]["url"], "/gateway/kurnl");
+}
+
+#[tokio::test]
+async fn every_operator_operation_is_an_extension_under_the_operator_key() {
+    let api = Api::new().await;
+    let doc = doc(&api).await;
+    let mut seen = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/operator/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            assert_eq!(op["x-kurnl-extension"], true, "{method} {path}");
+            assert_eq!(
+                op["security"][0]["operator_key"],
+                json!([]),
+                "{method} {path}"
+            );
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path}: no 401"
+            );
+            seen.push(format!("{method} {path}"));
+        }
+    }
+    for want in ["get /api/v1/operator/drift", "get /api/v1/operator/audits"] {
+        assert!(seen.iter().any(|s| s == want), "{want} missing: {seen:?}");
+    }
+    let drift = &doc["paths"]["/api/v1/operator/drift"]["get"];
+    let params: Vec<_> = drift["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        params,
+        vec![
+            ("switch_id", "query"),
+            ("since", "query"),
+            ("limit", "query")
+        ]
+    );
+    assert!(drift["responses"]["422"].is_object());
+}
+
+#[tokio::test]
+async fn the_drift_extensions_are_in_the_event_and_job_vocabulary() {
+    let api = Api::new().await;
+    let doc = doc(&api).await;
+    let schemas = &doc["components"]["schemas"];
+    // The webhook body of the extension event, marked as one.
+    let event = &schemas["PortDriftDetected"];
+    assert_eq!(event["x-kurnl-extension"], true, "{event}");
+    assert_eq!(
+        event["properties"]["event"]["enum"],
+        json!(["port.drift_detected"])
+    );
+    let field = |name: &str| {
+        let s = &schemas[name];
+        assert!(s.is_object(), "no schema {name}");
+        s["enum"].clone()
+    };
+    assert_eq!(
+        field("DriftField"),
+        json!(["vlan", "rate", "mac", "enabled", "description", "other"])
+    );
+    assert_eq!(field("DriftPolicy"), json!(["report", "repair"]));
+    // The delivery filters accept its name.
+    let deliveries = doc["paths"]["/api/v1/provider/webhooks/deliveries"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "event")
+        .unwrap()["schema"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replay = schemas["ReplayRequest"]["properties"]["event"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for pattern in [&deliveries, &replay] {
+        assert!(pattern.contains(r"port\.drift_detected"), "{pattern}");
+    }
+    let tag = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "webhooks")
+        .unwrap()["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(tag.contains("port.drift_detected"), "{tag}");
+    // And the job action lists name `repair`.
+    for (schema, field) in [("OperatorJob", "action"), ("JobView", "action")] {
+        let text = schemas[schema]["properties"][field]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.contains("`repair`"), "{schema}.{field}: {text}");
+    }
 }
