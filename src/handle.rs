@@ -221,7 +221,8 @@ impl KurnlBuilder {
         let service = Service::new(Arc::clone(&store))
             .with_clock(Arc::clone(&self.clock))
             .with_ids(Arc::clone(&self.ids))
-            .with_work_signal(signal.clone());
+            .with_work_signal(signal.clone())
+            .with_event_sink(Arc::clone(&sink));
         if let Some(inventory) = &self.inventory {
             inventory.apply(&service).await?;
         }

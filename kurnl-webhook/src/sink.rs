@@ -206,23 +206,6 @@ impl HttpEventSink {
         serde_json::to_vec(&event.envelope()).unwrap_or_default()
     }
 
-    /// Sends the test ping of gap G23 to the provider's webhook URL for one environment (what
-    /// kurnl does when a webhook URL is saved): `{"event": "ping", "provider_document_id": ...,
-    /// "timestamp": ...}`, signed like real events, with a fresh `webhook-id`. Receivers ignore
-    /// unknown events, so any 2xx acknowledges; the report is classified as for events.
-    pub async fn ping(&self, provider: &Provider, sandbox: bool) -> SinkReport {
-        let now = self.clock.now();
-        let body = serde_json::json!({
-            "event": "ping",
-            "provider_document_id": provider.id,
-            "timestamp": now.timestamp_millis() as f64 / 1000.0,
-        });
-        let body = serde_json::to_vec(&body).unwrap_or_default();
-        let id = format!("ping_{}", EventId::new_random());
-        let secrets = self.secrets_for(provider, sandbox);
-        self.post(provider, sandbox, &id, body, &secrets).await
-    }
-
     /// One signed POST of `body` to the endpoint of `provider` for the environment.
     async fn post(
         &self,
@@ -421,5 +404,20 @@ impl EventSink for HttpEventSink {
             &secrets,
         )
         .await
+    }
+
+    /// The test ping of gap G23 (what the console sends when a webhook URL is saved, and on
+    /// request): signed like real events, with a fresh `webhook-id` (`ping_<uuid>`).
+    async fn ping(&self, provider: &Provider, sandbox: bool) -> SinkReport {
+        let now = self.clock.now();
+        let body = serde_json::json!({
+            "event": "ping",
+            "provider_document_id": provider.id,
+            "timestamp": now.timestamp_millis() as f64 / 1000.0,
+        });
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let id = format!("ping_{}", EventId::new_random());
+        let secrets = self.secrets_for(provider, sandbox);
+        self.post(provider, sandbox, &id, body, &secrets).await
     }
 }

@@ -13,7 +13,7 @@ pub use hasher::{Argon2Hasher, PasswordHasher};
 pub use operator_types::{
     AuditRecord, DriftQuery, JobQuery, PortOverview, UnitOverview, UnitStatus,
 };
-pub use sink::{EventSink, SinkOutcome, SinkReport};
+pub use sink::{EventSink, NO_PING_NOTE, SinkOutcome, SinkReport};
 pub use store::{Store, default_lease};
 pub use store_types::*;
 pub use switch::{

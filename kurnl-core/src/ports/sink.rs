@@ -60,9 +60,30 @@ impl SinkReport {
 /// Build the body with [`Event::envelope`], sign it with the provider's secret for the event's
 /// environment ([`Provider::endpoint`]), and classify the response. See `kurnl-webhook` for
 /// the HTTP implementation and [`crate::testkit::RecordingEventSink`] for a test double.
+/// Override [`EventSink::ping`] when the sink can reach the provider without an event.
 #[cfg_attr(feature = "testkit", mockall::automock)]
 #[async_trait]
 pub trait EventSink: Send + Sync + std::fmt::Debug + 'static {
     /// Attempts delivery.
     async fn deliver(&self, event: &Event, provider: &Provider) -> SinkReport;
+
+    /// Sends the test ping of gap G23 to the provider's webhook URL of one environment, once,
+    /// now (not through the outbox: nothing is stored or retried): `{"event": "ping",
+    /// "provider_document_id": ..., "timestamp": ...}`, signed like events. Receivers ignore
+    /// unknown events, so any 2xx acknowledges; the report is classified as for events, and a
+    /// provider without a URL for the environment is acknowledged with an error note.
+    ///
+    /// The default implementation sends nothing and reports `Rejected` with the error
+    /// `"this event sink sends no test ping"`.
+    async fn ping(&self, provider: &Provider, sandbox: bool) -> SinkReport {
+        let _ = (provider, sandbox);
+        SinkReport {
+            outcome: SinkOutcome::Rejected,
+            status_code: None,
+            error: Some(NO_PING_NOTE.into()),
+        }
+    }
 }
+
+/// Error text of [`EventSink::ping`]'s default implementation.
+pub const NO_PING_NOTE: &str = "this event sink sends no test ping";

@@ -26,6 +26,7 @@ mod requests;
 mod responses;
 mod shared_reads;
 mod subscribers;
+mod test_ping;
 
 use std::sync::Arc;
 
@@ -47,10 +48,11 @@ pub use provider_settings::{
 };
 pub use requests::*;
 pub use responses::*;
+pub use test_ping::TestPingView;
 
 use crate::engine::WorkSignal;
 use crate::ports::{
-    Argon2Hasher, Clock, IdGenerator, PasswordHasher, Store, StoreError, SystemClock,
+    Argon2Hasher, Clock, EventSink, IdGenerator, PasswordHasher, Store, StoreError, SystemClock,
     TimeOrderedIds, WriteSet,
 };
 use crate::types::ProviderId;
@@ -100,6 +102,7 @@ pub struct Service {
     hasher: Arc<dyn PasswordHasher>,
     config: ServiceConfig,
     signal: Option<WorkSignal>,
+    sink: Option<Arc<dyn EventSink>>,
 }
 
 impl Service {
@@ -113,6 +116,7 @@ impl Service {
             hasher: Arc::new(Argon2Hasher::default()),
             config: ServiceConfig::default(),
             signal: None,
+            sink: None,
         }
     }
 
@@ -120,6 +124,13 @@ impl Service {
     /// dispatcher in this process holding the same signal start at once (see [`WorkSignal`]).
     pub fn with_work_signal(mut self, signal: WorkSignal) -> Self {
         self.signal = Some(signal);
+        self
+    }
+
+    /// The event sink [`Service::send_test_ping`] sends with (the dispatcher's; events are
+    /// never delivered through the service).
+    pub fn with_event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sink = Some(sink);
         self
     }
 

@@ -168,7 +168,7 @@ pub enum SettingsActor {
 
 impl SettingsActor {
     /// The environment a provider's key may act on, or the operator's choice.
-    fn environment(self, asked: Option<bool>) -> bool {
+    pub(super) fn environment(self, asked: Option<bool>) -> bool {
         match self {
             Self::Operator => asked.unwrap_or(false),
             Self::Provider(caller) => caller.sandbox,
@@ -177,7 +177,7 @@ impl SettingsActor {
 }
 
 impl Service {
-    async fn provider_for(&self, id: &str) -> Result<Provider> {
+    pub(super) async fn provider_for(&self, id: &str) -> Result<Provider> {
         let not_found = || Error::NotFound("Provider not found".into());
         let id: ProviderId = uuid(id).map_err(|_| not_found())?;
         self.store.get_provider(id).await?.ok_or_else(not_found)

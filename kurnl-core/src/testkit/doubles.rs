@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::{Event, Provider};
 use crate::ports::{Clock, EventSink, IdGenerator, SinkOutcome, SinkReport};
+use crate::types::ProviderId;
 
 /// A clock that moves only when told to.
 #[derive(Debug)]
@@ -71,10 +72,12 @@ impl IdGenerator for SequentialIds {
     }
 }
 
-/// An [`EventSink`] that records every delivered event and answers as scripted.
+/// An [`EventSink`] that records every delivered event and test ping, and answers as
+/// scripted (pings and deliveries take the scripted outcomes in turn).
 #[derive(Debug, Default)]
 pub struct RecordingEventSink {
     delivered: Mutex<Vec<Event>>,
+    pings: Mutex<Vec<(ProviderId, bool)>>,
     script: Mutex<Vec<SinkOutcome>>,
 }
 
@@ -111,42 +114,65 @@ impl RecordingEventSink {
     pub fn names(&self) -> Vec<&'static str> {
         self.events().iter().map(|e| e.data.name()).collect()
     }
+
+    /// Test pings acknowledged so far: provider and environment (`true` for sandbox).
+    pub fn pings(&self) -> Vec<(ProviderId, bool)> {
+        self.pings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn next_outcome(&self) -> SinkOutcome {
+        let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
+        if script.is_empty() {
+            SinkOutcome::Acknowledged
+        } else {
+            script.remove(0)
+        }
+    }
+}
+
+/// The report a scripted outcome stands for.
+fn scripted_report(outcome: SinkOutcome) -> SinkReport {
+    match outcome {
+        SinkOutcome::Acknowledged => SinkReport::acknowledged(Some(200)),
+        SinkOutcome::Retryable { retry_after } => SinkReport {
+            outcome: SinkOutcome::Retryable { retry_after },
+            status_code: Some(503),
+            error: Some("scripted: 503".into()),
+        },
+        SinkOutcome::Rejected => SinkReport {
+            outcome: SinkOutcome::Rejected,
+            status_code: Some(400),
+            error: Some("scripted: 400".into()),
+        },
+        SinkOutcome::Gone => SinkReport {
+            outcome: SinkOutcome::Gone,
+            status_code: Some(410),
+            error: Some("scripted: 410".into()),
+        },
+    }
 }
 
 #[async_trait]
 impl EventSink for RecordingEventSink {
     async fn deliver(&self, event: &Event, _provider: &Provider) -> SinkReport {
-        let next = {
-            let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
-            if script.is_empty() {
-                SinkOutcome::Acknowledged
-            } else {
-                script.remove(0)
-            }
-        };
-        match next {
-            SinkOutcome::Acknowledged => {
-                self.delivered
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(event.clone());
-                SinkReport::acknowledged(Some(200))
-            }
-            SinkOutcome::Retryable { retry_after } => SinkReport {
-                outcome: SinkOutcome::Retryable { retry_after },
-                status_code: Some(503),
-                error: Some("scripted: 503".into()),
-            },
-            SinkOutcome::Rejected => SinkReport {
-                outcome: SinkOutcome::Rejected,
-                status_code: Some(400),
-                error: Some("scripted: 400".into()),
-            },
-            SinkOutcome::Gone => SinkReport {
-                outcome: SinkOutcome::Gone,
-                status_code: Some(410),
-                error: Some("scripted: 410".into()),
-            },
+        let outcome = self.next_outcome();
+        if outcome == SinkOutcome::Acknowledged {
+            self.delivered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(event.clone());
         }
+        scripted_report(outcome)
+    }
+
+    async fn ping(&self, provider: &Provider, sandbox: bool) -> SinkReport {
+        let outcome = self.next_outcome();
+        if outcome == SinkOutcome::Acknowledged {
+            self.pings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((provider.id, sandbox));
+        }
+        scripted_report(outcome)
     }
 }
