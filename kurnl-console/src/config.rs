@@ -20,6 +20,10 @@ pub struct ConsoleConfig {
     pub absolute_timeout: Duration,
     /// How often live tables refresh, in milliseconds (2000).
     pub refresh_ms: u32,
+    /// Login attempts allowed per minute for each account, and for all names that are no
+    /// account together (10); more are answered 429 without checking the password. 0 turns
+    /// the limit off.
+    pub login_attempts_per_minute: u32,
 }
 
 impl ConsoleConfig {
@@ -32,6 +36,7 @@ impl ConsoleConfig {
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(8),
             refresh_ms: 2000,
+            login_attempts_per_minute: 10,
         }
     }
 

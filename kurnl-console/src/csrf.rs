@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::errors::ConsoleError;
 use crate::sessions::{SESSION_COOKIE, cookie_value};
-use crate::state::Console;
+use crate::state::{Console, User};
 
 /// The largest form body the console reads.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -25,16 +25,25 @@ pub(crate) async fn require_token(
     if matches!(*request.method(), Method::GET | Method::HEAD) || request.uri().path() == "/login" {
         return next.run(request).await;
     }
-    let session = request
+    let token = request
         .headers()
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|h| cookie_value(h, SESSION_COOKIE))
+        .map(str::to_owned);
+    let session = token
+        .as_deref()
         .and_then(|t| console.inner.sessions.touch(t, chrono::Utc::now()));
-    let Some(session) = session else {
+    let (Some(session), Some(token)) = (session, token) else {
         return ConsoleError::Csrf.into_response();
     };
+    // The handler's `User` is this session: it is not looked up (and touched) again.
+    let mut request = request;
+    request.extensions_mut().insert(User {
+        session: session.clone(),
+        token,
+    });
     let header = request
         .headers()
         .get("x-csrf-token")

@@ -15,6 +15,9 @@ pub(crate) enum ConsoleError {
     Csrf,
     /// Nothing there.
     NotFound(String),
+    /// The form's input was refused, or the action ran and did not succeed (a test ping that
+    /// was not acknowledged): said as the page's error.
+    Failed(String),
     /// The service refused (its status and detail are shown).
     Service(Error),
 }
@@ -56,6 +59,7 @@ impl IntoResponse for ConsoleError {
                     .to_owned(),
             ),
             Self::NotFound(t) => (StatusCode::NOT_FOUND, t.clone()),
+            Self::Failed(t) => (StatusCode::UNPROCESSABLE_ENTITY, t.clone()),
             Self::Service(e) => (
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 detail_text(e),

@@ -17,6 +17,14 @@
 //! Every changing request needs the session's CSRF token (the pages send it; a request
 //! without it is 403). Sessions are in memory, in an `HttpOnly`, `SameSite=Strict` (and by
 //! default `Secure`) cookie, and end on logout, after 30 idle minutes or 8 hours.
+//! Login attempts are limited per account (10 a minute by default, names that are no
+//! account sharing one budget; [`ConsoleConfig::login_attempts_per_minute`]). Sessions do not
+//! survive a restart of the process: everyone logs in again.
+//!
+//! The Webhooks page's test ping, and the ping sent when a webhook URL is saved, need a
+//! service built with an event sink ([`Service::with_event_sink`](kurnl_core::service::Service::with_event_sink);
+//! the service of a `kurnl::Kurnl` handle has one); without one the page says so.
+//!
 //! Templates are maud (checked at compile time); the only script besides htmx (vendored,
 //! 0BSD) is the copy button; everything is embedded in the binary.
 
@@ -26,6 +34,7 @@ mod config;
 mod csrf;
 mod errors;
 mod layout;
+mod login_throttle;
 mod pages;
 mod router;
 mod sessions;

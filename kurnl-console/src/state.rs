@@ -12,6 +12,7 @@ use kurnl_core::types::{ApiKeyId, ProviderId};
 use crate::accounts::AccountRole;
 use crate::config::ConsoleConfig;
 use crate::errors::ConsoleError;
+use crate::login_throttle::LoginThrottle;
 use crate::sessions::{SESSION_COOKIE, Session, SessionStore, cookie_value};
 
 /// Everything the handlers share.
@@ -24,16 +25,19 @@ pub(crate) struct Inner {
     pub(crate) service: Service,
     pub(crate) config: ConsoleConfig,
     pub(crate) sessions: SessionStore,
+    pub(crate) logins: LoginThrottle,
 }
 
 impl Console {
     pub(crate) fn new(service: Service, config: ConsoleConfig) -> Self {
         let sessions = SessionStore::new(config.idle_timeout, config.absolute_timeout);
+        let logins = LoginThrottle::new(config.login_attempts_per_minute);
         Self {
             inner: Arc::new(Inner {
                 service,
                 config,
                 sessions,
+                logins,
             }),
         }
     }
@@ -119,6 +123,9 @@ impl FromRequestParts<Console> for User {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, Response> {
+        if let Some(user) = parts.extensions.get::<User>() {
+            return Ok(user.clone());
+        }
         let token = parts
             .headers
             .get_all(COOKIE)

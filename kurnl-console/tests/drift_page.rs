@@ -4,15 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use axum::Router;
-use axum::body::Body;
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::Duration;
-use http_body_util::BodyExt;
-use kurnl_console::{
-    AccountRole, ConsoleAccount, ConsoleConfig, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
+use kurnl_console::{AccountRole, ConsoleAccount, ConsoleConfig};
 use kurnl_core::model::{
     AuditOutcome, DriftAction, DriftField, DriftFinding, DriftPolicy, FindingToRecord, Job,
     JobAction, JobStatus, PortConfig, PortRef, SwitchAudit,
@@ -20,73 +17,10 @@ use kurnl_core::model::{
 use kurnl_core::ports::{AuditRecord, Clock};
 use kurnl_core::testkit::Fixture;
 use kurnl_core::types::{DriftId, InterfaceName, JobId, PortDescription, SwitchId, VlanId};
-use tower::ServiceExt;
+use support::{get, login};
 
 const OPERATOR: (&str, &str) = ("ops", "operator passphrase");
 const PROVIDER: (&str, &str) = ("isp", "provider passphrase");
-
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<String>, String) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let mut headers: Vec<String> = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    if let Some(to) = response.headers().get(LOCATION) {
-        headers.push(format!("location={}", to.to_str().unwrap()));
-    }
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-/// `name=value` of the cookie `name` among `Set-Cookie` headers.
-fn cookie(headers: &[String], name: &str) -> String {
-    headers
-        .iter()
-        .find_map(|h| h.strip_prefix(&format!("{name}=")))
-        .map(|rest| format!("{name}={}", rest.split(';').next().unwrap()))
-        .unwrap_or_else(|| panic!("no {name} cookie in {headers:?}"))
-}
-
-/// Logs in and returns the session cookie.
-async fn login(app: &Router, (user, password): (&str, &str)) -> String {
-    let (_, headers, _) = send(
-        app,
-        Request::get("/console/login").body(Body::empty()).unwrap(),
-    )
-    .await;
-    let csrf_cookie = cookie(&headers, LOGIN_CSRF_COOKIE);
-    let csrf = csrf_cookie.split_once('=').unwrap().1.to_owned();
-    let form = format!(
-        "username={user}&password={}&csrf={csrf}",
-        password.replace(' ', "+")
-    );
-    let (status, headers, body) = send(
-        app,
-        Request::post("/console/login")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header(COOKIE, csrf_cookie)
-            .body(Body::from(form))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "login of {user}: {body}");
-    cookie(&headers, SESSION_COOKIE)
-}
-
-async fn get(app: &Router, session: &str, path: &str) -> (StatusCode, String) {
-    let (status, _, body) = send(
-        app,
-        Request::get(path)
-            .header(COOKIE, session)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    (status, body)
-}
 
 /// Provisions location 0 for provider A, then records an audit of the fixture's switch that
 /// found its port (repair queued) and a free port (reported) drifted, and one of a second

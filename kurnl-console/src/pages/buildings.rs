@@ -88,7 +88,7 @@ pub(crate) async fn confirm(
     let outcome = async {
         let op = user.operator()?;
         let port_number = form.port_number.trim().parse::<u32>().map_err(|_| {
-            ConsoleError::NotFound(format!(
+            ConsoleError::Failed(format!(
                 "port_number: not a port number: {}",
                 form.port_number
             ))

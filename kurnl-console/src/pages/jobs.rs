@@ -1,5 +1,6 @@
-//! Jobs: queued, running and failed port jobs with their errors, refreshed live; the
-//! operator retries a failed job or cancels a queued one. A provider sees its own jobs.
+//! Jobs: queued, running and failed port jobs with their errors, newest first, 100 a page and
+//! the first page refreshed live; the operator retries a failed job or cancels a queued one.
+//! A provider sees its own jobs.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -16,17 +17,39 @@ use crate::state::{Console, User};
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct JobFilter {
     status: Option<String>,
+    /// The page after this job (keyset paging, as `GET /operator/jobs`).
+    after: Option<String>,
     #[serde(flatten)]
     flash: Flash,
 }
 
+impl JobFilter {
+    fn status(&self) -> Option<&str> {
+        self.status.as_deref().filter(|s| !s.is_empty())
+    }
+
+    fn after(&self) -> Option<&str> {
+        self.after.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// `?status=..&after=..` of a filter, empty parts left out.
+fn query(status: Option<&str>, after: Option<&str>) -> String {
+    let parts: Vec<String> = [("status", status), ("after", after)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
 const STATUSES: &[&str] = &["", "pending", "running", "failed", "completed", "cancelled"];
 
-async fn table(
-    console: &Console,
-    user: &User,
-    status: Option<&str>,
-) -> Result<Markup, ConsoleError> {
+async fn table(console: &Console, user: &User, f: &JobFilter) -> Result<Markup, ConsoleError> {
+    let (status, after) = (f.status(), f.after());
     let provider_id = match user.session.role {
         crate::accounts::AccountRole::Provider(p) => Some(p.to_string()),
         crate::accounts::AccountRole::Operator => None,
@@ -38,16 +61,20 @@ async fn table(
         .operator_list_jobs(
             op,
             JobListQuery {
-                status: status.filter(|s| !s.is_empty()).map(str::to_owned),
+                status: status.map(str::to_owned),
                 provider_id,
+                after: after.map(str::to_owned),
                 limit: Some(100),
                 ..JobListQuery::default()
             },
         )
         .await?;
-    let query = status.map(|s| format!("?status={s}")).unwrap_or_default();
+    // Only the first page refreshes: a later one would shift under the reader.
+    let live = after.is_none();
+    let refresh = format!("every {}ms", console.config().refresh_ms);
     Ok(html! {
-        div id="jobs" hx-get=(console.url(&format!("/jobs/table{query}"))) hx-trigger={"every " (console.config().refresh_ms) "ms"} hx-swap="outerHTML" {
+        div id="jobs" hx-get=[live.then(|| console.url(&format!("/jobs/table{}", query(status, None))))]
+            hx-trigger=[live.then_some(refresh)] hx-swap="outerHTML" {
             div class="scroll" { table {
                 thead { tr { th { "Job" } th { "Action" } th { "Status" } th { "Port" } th { "Attempts" } th { "Updated" } th { "Error" } th { span class="visually-hidden" { "Actions" } } } }
                 tbody { @for j in &page.results {
@@ -74,6 +101,12 @@ async fn table(
                 } }
             } }
             @if page.results.is_empty() { p { "No job." } }
+            nav aria-label="Job pages" class="pages" {
+                @if after.is_some() { a href=(console.url(&format!("/jobs{}", query(status, None)))) { "Newest jobs" } }
+                @if let Some(next) = page.next_after {
+                    a href=(console.url(&format!("/jobs{}", query(status, Some(&next.to_string()))))) { "Older jobs" }
+                }
+            }
         }
     })
 }
@@ -84,8 +117,8 @@ pub(crate) async fn show(
     user: User,
     Query(q): Query<JobFilter>,
 ) -> Result<Markup, ConsoleError> {
-    let status = q.status.as_deref();
-    let table = table(&console, &user, status).await?;
+    let status = q.status();
+    let table = table(&console, &user, &q).await?;
     let body = html! {
         (flash(q.flash.msg.as_deref(), q.flash.err.as_deref()))
         form method="get" action=(console.url("/jobs")) class="inline" {
@@ -106,38 +139,24 @@ pub(crate) async fn live_table(
     user: User,
     Query(q): Query<JobFilter>,
 ) -> Result<Markup, ConsoleError> {
-    table(&console, &user, q.status.as_deref()).await
+    table(&console, &user, &q).await
 }
 
-/// `POST /jobs/{id}/retry`.
-pub(crate) async fn retry(
+/// `POST /jobs/{id}/{action}`: `retry` a failed job or `cancel` a queued one (operator).
+pub(crate) async fn act(
     State(console): State<Console>,
     user: User,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
 ) -> Response {
     let outcome = async {
-        let job = console
-            .service()
-            .operator_retry_job(user.operator()?, &id)
-            .await?;
-        Ok(format!("Job {} queued again", job.job_id))
-    }
-    .await;
-    back(&console, "/jobs", outcome)
-}
-
-/// `POST /jobs/{id}/cancel`.
-pub(crate) async fn cancel(
-    State(console): State<Console>,
-    user: User,
-    Path(id): Path<String>,
-) -> Response {
-    let outcome = async {
-        let job = console
-            .service()
-            .operator_cancel_job(user.operator()?, &id)
-            .await?;
-        Ok(format!("Job {} cancelled", job.job_id))
+        let op = user.operator()?;
+        let service = console.service();
+        let (job, done) = match action.as_str() {
+            "retry" => (service.operator_retry_job(op, &id).await?, "queued again"),
+            "cancel" => (service.operator_cancel_job(op, &id).await?, "cancelled"),
+            other => return Err(ConsoleError::NotFound(format!("No job action {other}"))),
+        };
+        Ok(format!("Job {} {done}", job.job_id))
     }
     .await;
     back(&console, "/jobs", outcome)

@@ -90,6 +90,26 @@ pub(crate) async fn submit(
         .accounts
         .iter()
         .find(|a| a.username == form.username);
+    if let Err(wait) = console
+        .inner
+        .logins
+        .attempt(&form.username, account.is_some())
+    {
+        tracing::warn!(username = %form.username, "console login throttled");
+        let text = format!(
+            "Too many login attempts; try again in {} seconds.",
+            wait.as_secs().max(1)
+        );
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                axum::http::header::RETRY_AFTER,
+                wait.as_secs().max(1).to_string(),
+            )],
+            login_page(&console, cookie_token, Some(&text)),
+        )
+            .into_response();
+    }
     let ok = match account {
         Some(a) => a.verify(&form.password),
         None => {

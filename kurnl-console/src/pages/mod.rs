@@ -37,7 +37,7 @@ pub(crate) fn back(
     let (key, text) = match outcome {
         Ok(msg) => ("msg", msg),
         Err(ConsoleError::Service(e)) => ("err", detail_text(&e)),
-        Err(ConsoleError::NotFound(t)) => ("err", t),
+        Err(ConsoleError::NotFound(t) | ConsoleError::Failed(t)) => ("err", t),
         Err(other) => return other.into_response(),
     };
     let sep = if path.contains('?') { '&' } else { '?' };
@@ -45,11 +45,46 @@ pub(crate) fn back(
     Redirect::to(&format!("{}{path}{sep}{key}={text}", console.url(""))).into_response()
 }
 
+/// Whether a `world` parameter names the sandbox (anything else is live).
+pub(crate) fn is_sandbox(world: Option<&str>) -> bool {
+    world == Some("sandbox")
+}
+
+pub(crate) fn world_name(sandbox: bool) -> &'static str {
+    if sandbox { "sandbox" } else { "live" }
+}
+
+/// The environment picker of the page's forms.
+pub(crate) fn world_select(id: &str, sandbox: bool) -> Markup {
+    html! {
+        label for=(id) { "Environment" }
+        select id=(id) name="world" {
+            option value="live" selected[!sandbox] { "live" }
+            option value="sandbox" selected[sandbox] { "sandbox" }
+        }
+    }
+}
+
 /// Every provider (for the operator's picker and scope checks).
 pub(crate) async fn providers(
     console: &Console,
 ) -> Result<Vec<ProviderSettingsView>, ConsoleError> {
     Ok(console.service().list_provider_settings().await?)
+}
+
+/// The provider an action names, once the account may act for it (its own, or any for the
+/// operator).
+pub(crate) async fn own_provider(
+    console: &Console,
+    user: &User,
+    provider: &str,
+) -> Result<ProviderId, ConsoleError> {
+    let all: Vec<ProviderId> = providers(console)
+        .await?
+        .iter()
+        .map(|p| p.provider_id)
+        .collect();
+    user.provider_scope(Some(provider), &all)
 }
 
 /// The provider a page is about and the picker the operator switches with.

@@ -60,7 +60,7 @@ pub(crate) async fn show(
                             td { code { (p.interface) } }
                             td { @for h in &p.location_hashes {
                                 code class="hash" { (h) } " "
-                                button type="button" data-copy=(h) aria-label={"Copy location hash of port " (p.port_number)} { "Copy" }
+                                button type="button" data-copy=(h) { span class="copy-state" { "Copy" } span class="visually-hidden" { " location hash of port " (p.port_number) } }
                             } }
                             td { @if let Some(s) = &p.subscription { (badge(s.status)) " " code { (s.subscription_id) } } @else { "free" } }
                             td { @if let Some(a) = &p.last_applied {

@@ -5,14 +5,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use kurnl_core::service::{
-    IssueKeyRequest, ProviderSettingsUpdate, RotateSecretRequest, SettingsActor,
+    ApiKeyView, IssueKeyRequest, ProviderSettingsUpdate, RotateSecretRequest, SettingsActor,
 };
 use kurnl_core::types::ProviderId;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Flash, back, scoped};
-use crate::errors::ConsoleError;
+use super::{Flash, back, own_provider, scoped};
+use crate::errors::{ConsoleError, detail_text};
 use crate::layout::{csrf_field, flash, page, when};
 use crate::state::{Console, User};
 
@@ -24,12 +24,39 @@ pub(crate) struct SettingsQuery {
     flash: Flash,
 }
 
-fn actor(user: &User, provider: ProviderId) -> SettingsActor {
+/// Who acts: the operator, or the provider in the environment the form names (a provider's
+/// console account holds both of its environments, as its live and sandbox keys together do).
+fn actor(user: &User, provider: ProviderId, sandbox: bool) -> SettingsActor {
     if user.is_operator() {
         SettingsActor::Operator
     } else {
-        SettingsActor::Provider(User::caller(provider, false))
+        SettingsActor::Provider(User::caller(provider, sandbox))
     }
+}
+
+/// A provider's keys of both environments, oldest first.
+async fn all_keys(
+    console: &Console,
+    user: &User,
+    provider: ProviderId,
+) -> Result<Vec<ApiKeyView>, ConsoleError> {
+    let service = console.service();
+    let id = provider.to_string();
+    if user.is_operator() {
+        return Ok(service
+            .provider_api_keys(SettingsActor::Operator, &id)
+            .await?);
+    }
+    let mut keys = service
+        .provider_api_keys(actor(user, provider, false), &id)
+        .await?;
+    keys.extend(
+        service
+            .provider_api_keys(actor(user, provider, true), &id)
+            .await?,
+    );
+    keys.sort_by_key(|k| k.created_at);
+    Ok(keys)
 }
 
 async fn render(
@@ -42,9 +69,7 @@ async fn render(
     let (provider, picker) = scoped(console, user, asked, "/settings").await?;
     let service = console.service();
     let s = service.provider_settings(&provider.to_string()).await?;
-    let keys = service
-        .provider_api_keys(actor(user, provider), &provider.to_string())
-        .await?;
+    let keys = all_keys(console, user, provider).await?;
     let url = |path: &str| console.url(&format!("/settings/{provider}{path}"));
     let body = html! {
         (flash(f.msg.as_deref(), f.err.as_deref()))
@@ -79,7 +104,9 @@ async fn render(
                     td { @if k.revoked_at.is_none() {
                         form method="post" action=(url(&format!("/api-keys/{}/revoke", k.id))) class="inline"
                             onsubmit="return confirm('Revoke this key? Calls with it fail at once.')" {
-                            (csrf_field(user)) button type="submit" { "Revoke" } }
+                            (csrf_field(user))
+                            @if k.sandbox { input type="hidden" name="sandbox" value="true"; }
+                            button type="submit" { "Revoke" } }
                     } }
                 }
             } }
@@ -114,20 +141,8 @@ fn field(v: &str) -> Option<Option<String>> {
     Some(Some(v.trim().to_owned()).filter(|s| !s.is_empty()))
 }
 
-async fn checked(
-    console: &Console,
-    user: &User,
-    provider: &str,
-) -> Result<ProviderId, ConsoleError> {
-    let all: Vec<ProviderId> = super::providers(console)
-        .await?
-        .iter()
-        .map(|p| p.provider_id)
-        .collect();
-    user.provider_scope(Some(provider), &all)
-}
-
-/// `POST /settings/{provider}/urls`.
+/// `POST /settings/{provider}/urls`: saves the URLs, then sends a test ping to each webhook
+/// URL that changed (as the kurnl dashboard does, gap G23) and says how it went.
 pub(crate) async fn save_urls(
     State(console): State<Console>,
     user: User,
@@ -135,17 +150,38 @@ pub(crate) async fn save_urls(
     Form(form): Form<UrlForm>,
 ) -> Response {
     let outcome = async {
-        let provider = checked(&console, &user, &p).await?;
+        let provider = own_provider(&console, &user, &p).await?;
+        let service = console.service();
+        let before = service.provider_settings(&p).await?;
         let update = ProviderSettingsUpdate {
             webhook_url: field(&form.webhook_url),
             external_checkout_url: field(&form.external_checkout_url),
             sandbox_webhook_url: field(&form.sandbox_webhook_url),
         };
-        console
-            .service()
-            .update_provider_settings(actor(&user, provider), &p, update)
+        let after = service
+            .update_provider_settings(actor(&user, provider, false), &p, update)
             .await?;
-        Ok("URLs saved".to_owned())
+        let mut said = vec!["URLs saved".to_owned()];
+        for (sandbox, old, new) in [
+            (false, &before.webhook_url, &after.webhook_url),
+            (
+                true,
+                &before.sandbox_webhook_url,
+                &after.sandbox_webhook_url,
+            ),
+        ] {
+            if new.is_some() && old != new {
+                // The URLs are saved whatever the ping says.
+                let ping = service
+                    .send_test_ping(actor(&user, provider, sandbox), &p, Some(sandbox))
+                    .await;
+                said.push(match ping {
+                    Ok(ping) => ping.summary(),
+                    Err(e) => format!("no test ping: {}", detail_text(&e)),
+                });
+            }
+        }
+        Ok(said.join("; "))
     }
     .await;
     back(&console, &format!("/settings?provider={p}"), outcome)
@@ -169,34 +205,41 @@ pub(crate) async fn rotate(
     Path(p): Path<String>,
     Form(form): Form<WorldForm>,
 ) -> Response {
-    let result = async {
-        let provider = checked(&console, &user, &p).await?;
+    let secret = async {
+        let provider = own_provider(&console, &user, &p).await?;
         let request = RotateSecretRequest {
             sandbox: Some(form.sandbox.is_some()),
             overlap_seconds: None,
         };
         let r = console
             .service()
-            .rotate_webhook_secret(actor(&user, provider), &p, request)
+            .rotate_webhook_secret(actor(&user, provider, form.sandbox.is_some()), &p, request)
             .await?;
-        let world = if r.sandbox {
+        let title = if r.sandbox {
             "New sandbox webhook secret"
         } else {
             "New webhook secret"
         };
-        render(
-            &console,
-            &user,
-            Some(&p),
-            &Flash::default(),
-            Some(once(world, &r.webhook_secret)),
-        )
-        .await
+        Ok(once(title, &r.webhook_secret))
     }
     .await;
-    match result {
+    shown_once(&console, &user, &p, secret).await
+}
+
+/// The settings page again with a value shown once on it, or back with the error.
+async fn shown_once(
+    console: &Console,
+    user: &User,
+    p: &str,
+    value: Result<Markup, ConsoleError>,
+) -> Response {
+    let page = match value {
+        Ok(value) => render(console, user, Some(p), &Flash::default(), Some(value)).await,
+        Err(e) => Err(e),
+    };
+    match page {
         Ok(m) => m.into_response(),
-        Err(e) => back(&console, &format!("/settings?provider={p}"), Err(e)),
+        Err(e) => back(console, &format!("/settings?provider={p}"), Err(e)),
     }
 }
 
@@ -207,32 +250,22 @@ pub(crate) async fn issue_key(
     Path(p): Path<String>,
     Form(form): Form<WorldForm>,
 ) -> Response {
-    let result = async {
-        let provider = checked(&console, &user, &p).await?;
+    let key = async {
+        let provider = own_provider(&console, &user, &p).await?;
         let issued = console
             .service()
             .issue_provider_api_key(
-                actor(&user, provider),
+                actor(&user, provider, form.sandbox.is_some()),
                 &p,
                 IssueKeyRequest {
                     sandbox: Some(form.sandbox.is_some()),
                 },
             )
             .await?;
-        render(
-            &console,
-            &user,
-            Some(&p),
-            &Flash::default(),
-            Some(once("New API key", &issued.key)),
-        )
-        .await
+        Ok(once("New API key", &issued.key))
     }
     .await;
-    match result {
-        Ok(m) => m.into_response(),
-        Err(e) => back(&console, &format!("/settings?provider={p}"), Err(e)),
-    }
+    shown_once(&console, &user, &p, key).await
 }
 
 /// `POST /settings/{provider}/api-keys/{key}/revoke`.
@@ -240,12 +273,13 @@ pub(crate) async fn revoke_key(
     State(console): State<Console>,
     user: User,
     Path((p, key)): Path<(String, String)>,
+    Form(form): Form<WorldForm>,
 ) -> Response {
     let outcome = async {
-        let provider = checked(&console, &user, &p).await?;
+        let provider = own_provider(&console, &user, &p).await?;
         let k = console
             .service()
-            .revoke_provider_api_key(actor(&user, provider), &p, &key)
+            .revoke_provider_api_key(actor(&user, provider, form.sandbox.is_some()), &p, &key)
             .await?;
         Ok(format!("Key {}… revoked", k.display_prefix))
     }
