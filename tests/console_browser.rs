@@ -1,6 +1,7 @@
 //! The console (issue 19) in a real headless Chromium driven over WebDriver (Debian's
 //! `chromium` and `chromium-driver`; fantoccini as the client) against the server example on
-//! the demo network: log in, copy a port's location hash, confirm a home-drop install, save a
+//! the demo network: log in, copy a port's location hash, see a signup on it appear on the
+//! open Network page without a reload, confirm a home-drop install, save a
 //! webhook URL and see its signed test ping answered, rotate a webhook secret; as a provider,
 //! provision through the sandbox try-it panel and watch the job complete live, see its
 //! webhooks fail against a dead URL, point the URL at a live receiver and replay them; a
@@ -31,6 +32,7 @@ use server_process::Server;
 const OTHER_PROVIDER: &str = "0b0b0b0b-0000-4000-8000-000000000002";
 const DEMO_PROVIDER: &str = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
 const DEMO_SECRET: &str = "demo-webhook-secret-0123456789abcdef";
+const DEMO_LIVE_KEY: &str = "krnl_live_demo_0123456789abcdef0123";
 const DEMO_SANDBOX_SECRET: &str = "demo-sandbox-secret-0123456789abcdef";
 /// Unit 304 of Maple Court, and the port the technician patched it to (`mdu-ios-1` port 12).
 const HOME_DROP_UNIT: &str = "c3d4e5f6-a7b8-9012-cdef-345678901234";
@@ -373,17 +375,24 @@ async fn operator(
     login(b, root, "operator", "demo-operator-password").await?;
     ensure!(b.current_url().await?.path() == "/console/network");
     shot(b, "network").await?;
-    let copy = b.find(Locator::Css("td button[data-copy]")).await?;
-    let hash = copy
+    let hash = b
+        .find(Locator::Css("td button[data-copy]"))
+        .await?
         .attr("data-copy")
         .await?
         .context("copy button without a hash")?;
-    copy.click().await?;
+    let button = format!("button[data-copy='{hash}']");
+    b.find(Locator::Css(&button)).await?.click().await?;
+    // Found again each time: the live refresh redraws the buttons (and keeps "Copied").
     let mut copied = None;
+    let mut said = String::new();
     for _ in 0..50 {
-        copied = copy.attr("data-copied").await?;
-        if copied.is_some() {
-            break;
+        if let Ok(copy) = b.find(Locator::Css(&button)).await {
+            copied = copy.attr("data-copied").await.ok().flatten();
+            said = copy.text().await.unwrap_or_default();
+            if copied.is_some() {
+                break;
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -391,8 +400,61 @@ async fn operator(
         copied.as_deref() == Some(hash.as_str()),
         "the copy button did not copy {hash}"
     );
-    let said = copy.text().await?;
     ensure!(said.starts_with("Copied"), "the copy button says {said:?}");
+
+    // Live state: a signup on that location (the documented provider-initiated call) shows
+    // on the open page, its port provisioned, without a reload.
+    let row = b
+        .find(Locator::Css(&format!("td {button}")))
+        .await?
+        .find(Locator::XPath("./ancestor::tr"))
+        .await?
+        .attr("data-port")
+        .await?
+        .context("the hash's row has no port")?;
+    let signup = reqwest::Client::new()
+        .post(format!("{base}/partner/provisioning/provider-initiated"))
+        .header("X-API-Key", DEMO_LIVE_KEY)
+        .json(&serde_json::json!({
+            "plan_version_id": "f7e8d9c0-b1a2-3456-cdef-012345678901",
+            "location_hash": hash, "email": "live@example.com",
+            "firstname": "Liv", "lastname": "Page", "phonenumber": "+16045550000",
+            "street": "Pine Rd", "housenumber": "9", "postalcode": "C3D 4E5",
+            "city": "Kelowna", "province": "BC", "country": "Canada"
+        }))
+        .send()
+        .await?;
+    ensure!(
+        signup.status().is_success(),
+        "provider-initiated signup answered {}: {}",
+        signup.status(),
+        signup.text().await?
+    );
+    // A mark on this page's window: a reload would lose it.
+    b.execute("window.kurnlStillHere = true", vec![]).await?;
+    let mut cell = String::new();
+    for _ in 0..100 {
+        let port = b
+            .find(Locator::Css(&button))
+            .await?
+            .find(Locator::XPath("./ancestor::tr"))
+            .await?;
+        cell = port.text().await.unwrap_or_default();
+        if cell.to_uppercase().contains("ACTIVE") && cell.contains("VLAN") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(
+        cell.to_uppercase().contains("ACTIVE") && cell.contains("VLAN"),
+        "port {row} never showed its provisioned subscription live: {cell:?}"
+    );
+    ensure!(
+        b.execute("return window.kurnlStillHere === true", vec![])
+            .await?
+            == serde_json::json!(true),
+        "the page was reloaded instead of updated in place"
+    );
     accessible(b, axe, "network").await?;
 
     // A home-drop signup for unit 304 (the documented external checkout) waits for its
@@ -625,6 +687,18 @@ async fn provider(
         wait_for_text(b, "403")
             .await
             .with_context(|| format!("{path} was not refused"))?;
+        // The status itself, read by the page's own fetch with the session's cookie.
+        let status = b
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => done(r.status), e => done(String(e)));",
+                vec![serde_json::json!(path)],
+            )
+            .await?;
+        ensure!(
+            status == serde_json::json!(403),
+            "{path} answered {status}, not 403"
+        );
     }
     // CSRF: a POST from the logged-in browser without the token is refused.
     b.goto(&format!("{root}/console/webhooks")).await?;

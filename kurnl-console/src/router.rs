@@ -24,6 +24,7 @@ pub fn router(service: Service, config: ConsoleConfig) -> Router {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/network", get(network::show))
+        .route("/network/live", get(network::live))
         .route(
             "/network/switches/{id}/disabled",
             post(network::set_disabled),

@@ -1,5 +1,6 @@
 //! Network (operator): switches, their ports with location hash and a copy button, live
-//! subscription, last applied state, the last job and its error; disable or enable a switch.
+//! subscription, last applied state, the last job and its error (refreshed live); disable or
+//! enable a switch.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,12 +14,8 @@ use crate::errors::ConsoleError;
 use crate::layout::{badge, csrf_field, flash, page, when};
 use crate::state::{Console, User};
 
-/// `GET /network`.
-pub(crate) async fn show(
-    State(console): State<Console>,
-    user: User,
-    Query(f): Query<Flash>,
-) -> Result<Markup, ConsoleError> {
+/// Every switch with its ports: the live part of the page, which htmx polls.
+async fn switches(console: &Console, user: &User) -> Result<Markup, ConsoleError> {
     let op = user.operator()?;
     let service = console.service();
     let switches = service.network_switches().await?;
@@ -44,7 +41,7 @@ pub(crate) async fn show(
                 p { (sw.driver) " at " code { (sw.address) ":" (sw.ssh_port) } ", captive VLAN " (sw.captive_vlan)
                     ", up to " (sw.max_sessions) " sessions" }
                 form method="post" action=(console.url(&format!("/network/switches/{}/disabled", sw.switch_id))) class="inline" {
-                    (csrf_field(&user))
+                    (csrf_field(user))
                     input type="hidden" name="disabled" value=(if sw.disabled { "false" } else { "true" });
                     button type="submit" { @if sw.disabled { "Enable" } @else { "Disable (maintenance)" } }
                 }
@@ -75,12 +72,35 @@ pub(crate) async fn show(
             }
         });
     }
+    let refresh = format!("every {}ms", console.config().refresh_ms);
+    Ok(html! {
+        div id="switches" hx-get=(console.url("/network/live")) hx-trigger=(refresh) hx-swap="outerHTML" {
+            @if switches.is_empty() { p { "No switch yet." } }
+            @for s in &sections { (s) }
+        }
+    })
+}
+
+/// `GET /network`.
+pub(crate) async fn show(
+    State(console): State<Console>,
+    user: User,
+    Query(f): Query<Flash>,
+) -> Result<Markup, ConsoleError> {
+    let live = switches(&console, &user).await?;
     let body = html! {
         (flash(f.msg.as_deref(), f.err.as_deref()))
-        @if switches.is_empty() { p { "No switch yet." } }
-        @for s in &sections { (s) }
+        (live)
     };
     Ok(page(&console, &user, "/network", "Network", body))
+}
+
+/// `GET /network/live`: the switches and ports again, for the page's refresh.
+pub(crate) async fn live(
+    State(console): State<Console>,
+    user: User,
+) -> Result<Markup, ConsoleError> {
+    switches(&console, &user).await
 }
 
 /// The disable/enable form.
