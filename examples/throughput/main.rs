@@ -84,7 +84,7 @@ use crate::args::{Args, Backend, Mode, Role};
 use crate::collect::{Progress, collect};
 use crate::db::Db;
 use crate::inventory::{PLAN_VLAN, add_provider, write_inventory};
-use crate::procfs::{ProcStats, loadavg};
+use crate::procfs::{MachineCpu, ProcStats, loadavg, postgres_cpu, postgres_cpu_between};
 use crate::receiver::Receiver;
 use crate::report::{ProcRun, Report};
 use crate::sims::Fleet;
@@ -275,6 +275,8 @@ async fn run(
 
     // --- The API side. ---
     let main_before = ProcStats::of(None);
+    let machine_before = MachineCpu::now();
+    let postgres_before = postgres_cpu();
     let workers_before = background.stats();
     let sims_before = fleet.stats().await?.process;
     #[cfg(feature = "postgres")]
@@ -334,6 +336,10 @@ async fn run(
     collecting.store(false, Ordering::Relaxed);
     let collected = collector.await.context("collector task")?;
     let main = ProcRun::new(main_before, ProcStats::of(None));
+    let machine = machine_before.shares_until(MachineCpu::now());
+    // Read while the pools' connections still live (their CPU goes with them).
+    let postgres = matches!(db, Db::Postgres { .. })
+        .then(|| postgres_cpu_between(&postgres_before, &postgres_cpu()));
     let workers: Vec<ProcRun> = workers_before
         .into_iter()
         .zip(background.stats())
@@ -372,6 +378,8 @@ async fn run(
         worker_errors,
         load_before,
         load_after,
+        machine,
+        postgres,
         audit,
     })
 }

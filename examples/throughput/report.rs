@@ -56,6 +56,11 @@ pub struct Report<'a> {
     pub worker_errors: Vec<String>,
     pub load_before: String,
     pub load_after: String,
+    /// The whole machine over the run: user, system and idle shares in percent.
+    pub machine: (f64, f64, f64),
+    /// CPU seconds of this machine's `postgres` processes over the run (PostgreSQL backend
+    /// on this machine), `None` on SQLite.
+    pub postgres: Option<f64>,
     /// The drift audit's results (`--audit-interval-ms`).
     pub audit: Option<AuditSummary>,
 }
@@ -285,6 +290,21 @@ pub fn print(r: &Report<'_>) -> anyhow::Result<()> {
             cpu_share(r.sims.cpu, wall),
             r.switch_count
         ),
+    );
+    if let Some(pg) = r.postgres {
+        row(
+            "PostgreSQL server processes: CPU time",
+            format!(
+                "{}   ({:.2} ms per subscriber; 0 when the server runs elsewhere)",
+                cpu_share(pg, wall),
+                1000.0 * pg / (r.wanted.max(1) as f64)
+            ),
+        );
+    }
+    let (user, system, idle) = r.machine;
+    row(
+        "machine CPU over the run (all processes)",
+        format!("user {user:.0} %, system {system:.0} %, idle {idle:.0} %"),
     );
     row(
         "load average before / after",
