@@ -149,3 +149,31 @@ async fn saving_a_webhook_url_pings_it_and_the_ping_button_reports() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Deliveries, sandbox"), "{body}");
 }
+
+#[tokio::test]
+async fn a_form_echoing_a_bad_provider_id_is_answered_not_a_panic() {
+    let fx = Fixture::in_memory().await;
+    let app = console(&fx, |c| c);
+    let operator = login(&app, OPERATOR).await;
+    // A newline cannot be in a Location header: the page is named without its query.
+    let (status, headers, _) = post_form(
+        &app,
+        &operator,
+        "/console/webhooks",
+        "/console/webhooks/replay",
+        "provider=%0Anot-a-uuid&world=live&since=2026-01-01T00%3A00",
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(flash(&headers), "err: Provider not found");
+    let (status, headers, _) = post_form(
+        &app,
+        &operator,
+        "/console/settings",
+        "/console/settings/%0A/urls",
+        "webhook_url=&external_checkout_url=&sandbox_webhook_url=",
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(flash(&headers), "err: Provider not found");
+}

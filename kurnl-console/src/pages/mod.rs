@@ -42,7 +42,15 @@ pub(crate) fn back(
     };
     let sep = if path.contains('?') { '&' } else { '?' };
     let text: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
-    Redirect::to(&format!("{}{path}{sep}{key}={text}", console.url(""))).into_response()
+    let target = format!("{}{path}{sep}{key}={text}", console.url(""));
+    // A query may echo what a form sent (a provider id that did not parse); what cannot go
+    // in a Location header is dropped with the query, never a panic.
+    if axum::http::HeaderValue::from_str(&target).is_ok() {
+        Redirect::to(&target).into_response()
+    } else {
+        let page = path.split('?').next().unwrap_or_default();
+        Redirect::to(&format!("{}{page}?{key}={text}", console.url(""))).into_response()
+    }
 }
 
 /// Whether a `world` parameter names the sandbox (anything else is live).
