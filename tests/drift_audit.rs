@@ -7,42 +7,28 @@
 
 #[path = "common/backend.rs"]
 mod backend;
+#[path = "common/drift_world.rs"]
+mod drift_world;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use backend::Backend;
-use kurnl::engine::{AuditConfig, DriftAuditor, EngineConfig, ProvisioningEngine};
+use drift_world::{World, auditor, provisioned, ssh_options};
 use kurnl::model::{
-    AuditOutcome, DriftAction, DriftField, DriftPolicy, EventData, JobAction, JobStatus, Switch,
+    AuditOutcome, DriftAction, DriftField, DriftPolicy, EventData, JobAction, JobStatus,
 };
-use kurnl::ports::{DriftQuery, DriverRegistry, EventQuery, JobQuery, Store, SwitchDriver};
+use kurnl::ports::{DriftQuery, EventQuery, JobQuery, Store, SwitchDriver};
 use kurnl::types::VlanId;
 use kurnl_core::ports::Clock;
 use kurnl_core::testkit::Fixture;
+use kurnl_switch::IosDriver;
 use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
-use kurnl_switch::{IosDriver, SshOptions};
 
 /// Subscriptions provisioned on ports 1..=6; each test changes one part of each.
 const SUBSCRIBED: usize = 6;
 /// A port kurnl never configured (no job ever ran on it).
 const UNMANAGED: &str = "GigabitEthernet1/0/8";
-
-struct World {
-    fixture: Fixture,
-    switch: Switch,
-    drivers: DriverRegistry,
-    engine: ProvisioningEngine,
-}
-
-fn options() -> SshOptions {
-    SshOptions {
-        command_timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(5),
-        ..SshOptions::default()
-    }
-}
 
 async fn start_sim(listen: Option<std::net::SocketAddr>, seed: [u8; 32]) -> SwitchSim {
     let mut config = SimConfig::new(Vendor::Ios).with_interface_count(48);
@@ -55,71 +41,15 @@ async fn start_sim(listen: Option<std::net::SocketAddr>, seed: [u8; 32]) -> Swit
 
 const SEED: [u8; 32] = [7; 32];
 
-/// The fixture's 48-port switch re-pointed at an IOS simulator, five subscriptions
+/// The fixture's 48-port switch re-pointed at an IOS simulator, six subscriptions
 /// provisioned over SSH.
 async fn world(store: Arc<dyn Store>) -> (World, SwitchSim) {
     let fixture = Fixture::new(store).await;
     let sim = start_sim(None, SEED).await;
-    let on_sim = sim.switch_record("ios");
-    let switch = Switch {
-        id: fixture.switch_record.id,
-        name: fixture.switch_record.name.clone(),
-        captive_vlan: fixture.switch_record.captive_vlan,
-        max_sessions: 2,
-        ..on_sim
-    };
-    fixture.store.put_switch(&switch).await.expect("switch");
     let ios: Arc<dyn SwitchDriver> =
-        Arc::new(IosDriver::new(Arc::new(sim.credentials())).with_options(options()));
-    let drivers = DriverRegistry::new().with("ios", ios);
-    let mut config = EngineConfig {
-        worker: "drift-test".into(),
-        ..EngineConfig::default()
-    };
-    config.backoff.jitter = 0.0;
-    let engine = ProvisioningEngine::new(
-        Arc::clone(&fixture.store),
-        drivers.clone(),
-        fixture.clock.clone(),
-        Arc::new(kurnl::ports::TimeOrderedIds),
-        config,
-    );
-    for i in 0..SUBSCRIBED {
-        fixture
-            .service
-            .provider_initiated(
-                &fixture.a.caller,
-                fixture.provision_request(&format!("drift{i}@example.com"), i),
-            )
-            .await
-            .expect("provision");
-    }
-    engine.drain().await.expect("engine");
-    // Time passes between the provisioning and the audit (a job finished at the instant an
-    // audit starts would supersede its repair).
-    fixture.clock.advance(chrono::Duration::seconds(1));
-    (
-        World {
-            fixture,
-            switch,
-            drivers,
-            engine,
-        },
-        sim,
-    )
-}
-
-fn auditor(w: &World, policy: DriftPolicy) -> DriftAuditor {
-    DriftAuditor::new(
-        Arc::clone(&w.fixture.store),
-        w.drivers.clone(),
-        w.fixture.clock.clone(),
-        Arc::new(kurnl::ports::TimeOrderedIds),
-        AuditConfig {
-            policy,
-            ..AuditConfig::default()
-        },
-    )
+        Arc::new(IosDriver::new(Arc::new(sim.credentials())).with_options(ssh_options()));
+    let w = provisioned(fixture, &sim, "ios", ios, SUBSCRIBED).await;
+    (w, sim)
 }
 
 fn iface(n: usize) -> String {

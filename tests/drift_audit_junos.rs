@@ -5,19 +5,20 @@
 
 #[path = "common/backend.rs"]
 mod backend;
+#[path = "common/drift_world.rs"]
+mod drift_world;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use backend::Backend;
-use kurnl::engine::{AuditConfig, DriftAuditor, EngineConfig, ProvisioningEngine};
-use kurnl::model::{DriftAction, DriftField, DriftPolicy, Port, PortRef, Switch};
-use kurnl::ports::{DriverRegistry, Store, SwitchDriver};
+use drift_world::{auditor, provisioned, ssh_options};
+use kurnl::model::{DriftAction, DriftField, DriftPolicy, Port, PortRef};
+use kurnl::ports::{Store, SwitchDriver};
 use kurnl::types::InterfaceName;
 use kurnl_core::testkit::Fixture;
+use kurnl_switch::JunosDriver;
 use kurnl_switch::sim::{SimConfig, SwitchSim, Vendor};
-use kurnl_switch::{JunosDriver, SshOptions};
 
 /// Subscriptions provisioned on ports 1..=3.
 const SUBSCRIBED: usize = 3;
@@ -39,21 +40,13 @@ async fn junos_report_then_repair_over_ssh() {
     let mut config = SimConfig::new(Vendor::Junos).with_interface_count(12);
     config.host_key_seed = Some([9; 32]);
     let sim = SwitchSim::start(config).await.expect("start simulator");
-    let switch = Switch {
-        id: fixture.switch_record.id,
-        name: fixture.switch_record.name.clone(),
-        captive_vlan: fixture.switch_record.captive_vlan,
-        max_sessions: 2,
-        ..sim.switch_record("junos")
-    };
-    fixture.store.put_switch(&switch).await.expect("switch");
     // The fixture's ports carry IOS names; this switch names them as Junos does.
     for n in 1..=12u32 {
         fixture
             .store
             .put_port(&Port {
                 port: PortRef {
-                    switch_id: switch.id,
+                    switch_id: fixture.switch_record.id,
                     port_number: n,
                 },
                 interface: InterfaceName::parse(&iface(n as usize)).unwrap(),
@@ -61,38 +54,9 @@ async fn junos_report_then_repair_over_ssh() {
             .await
             .expect("port");
     }
-    let options = SshOptions {
-        command_timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(5),
-        ..SshOptions::default()
-    };
     let junos: Arc<dyn SwitchDriver> =
-        Arc::new(JunosDriver::new(Arc::new(sim.credentials())).with_options(options));
-    let drivers = DriverRegistry::new().with("junos", junos);
-    let mut engine_config = EngineConfig {
-        worker: "drift-junos".into(),
-        ..EngineConfig::default()
-    };
-    engine_config.backoff.jitter = 0.0;
-    let engine = ProvisioningEngine::new(
-        Arc::clone(&fixture.store),
-        drivers.clone(),
-        fixture.clock.clone(),
-        Arc::new(kurnl::ports::TimeOrderedIds),
-        engine_config,
-    );
-    for i in 0..SUBSCRIBED {
-        fixture
-            .service
-            .provider_initiated(
-                &fixture.a.caller,
-                fixture.provision_request(&format!("junos{i}@example.com"), i),
-            )
-            .await
-            .expect("provision");
-    }
-    engine.drain().await.expect("engine");
-    fixture.clock.advance(chrono::Duration::seconds(1));
+        Arc::new(JunosDriver::new(Arc::new(sim.credentials())).with_options(ssh_options()));
+    let w = provisioned(fixture, &sim, "junos", junos, SUBSCRIBED).await;
     let desired: Vec<_> = (1..=SUBSCRIBED)
         .map(|n| sim.port(&iface(n)).expect("provisioned port"))
         .collect();
@@ -124,20 +88,8 @@ async fn junos_report_then_repair_over_ssh() {
         (iface(3), vec![DriftField::Rate]),
     ]);
 
-    let auditor = |policy| {
-        DriftAuditor::new(
-            Arc::clone(&fixture.store),
-            drivers.clone(),
-            fixture.clock.clone(),
-            Arc::new(kurnl::ports::TimeOrderedIds),
-            AuditConfig {
-                policy,
-                ..AuditConfig::default()
-            },
-        )
-    };
-    let report = auditor(DriftPolicy::Report)
-        .audit_switch(switch.id)
+    let report = auditor(&w, DriftPolicy::Report)
+        .audit_switch(w.switch.id)
         .await
         .expect("audit");
     let found: BTreeMap<_, _> = report
@@ -158,8 +110,8 @@ async fn junos_report_then_repair_over_ssh() {
         "report: the audit committed nothing"
     );
 
-    let repair = auditor(DriftPolicy::Repair)
-        .audit_switch(switch.id)
+    let repair = auditor(&w, DriftPolicy::Repair)
+        .audit_switch(w.switch.id)
         .await
         .expect("audit");
     assert!(
@@ -171,7 +123,7 @@ async fn junos_report_then_repair_over_ssh() {
         repair.findings
     );
     assert_eq!(repair.findings.len(), SUBSCRIBED);
-    engine.drain().await.expect("engine");
+    w.engine.drain().await.expect("engine");
     for (n, want) in (1..=SUBSCRIBED).zip(&desired) {
         assert_eq!(
             sim.port(&iface(n)).as_ref(),
@@ -185,8 +137,8 @@ async fn junos_report_then_repair_over_ssh() {
         unmanaged_before,
         "the unmanaged port was never touched"
     );
-    let again = auditor(DriftPolicy::Repair)
-        .audit_switch(switch.id)
+    let again = auditor(&w, DriftPolicy::Repair)
+        .audit_switch(w.switch.id)
         .await
         .expect("audit");
     assert!(again.findings.is_empty(), "{:?}", again.findings);
