@@ -6,10 +6,8 @@
 
 mod support;
 
-use axum::Router;
 use axum::http::StatusCode;
 use chrono::Duration;
-use kurnl_console::{AccountRole, ConsoleAccount, ConsoleConfig};
 use kurnl_core::model::{
     AuditOutcome, DriftAction, DriftField, DriftFinding, DriftPolicy, FindingToRecord, Job,
     JobAction, JobStatus, PortConfig, PortRef, SwitchAudit,
@@ -17,10 +15,7 @@ use kurnl_core::model::{
 use kurnl_core::ports::{AuditRecord, Clock};
 use kurnl_core::testkit::Fixture;
 use kurnl_core::types::{DriftId, InterfaceName, JobId, PortDescription, SwitchId, VlanId};
-use support::{get, login};
-
-const OPERATOR: (&str, &str) = ("ops", "operator passphrase");
-const PROVIDER: (&str, &str) = ("isp", "provider passphrase");
+use support::{OPERATOR, PROVIDER, console, get, login};
 
 /// Provisions location 0 for provider A, then records an audit of the fixture's switch that
 /// found its port (repair queued) and a free port (reported) drifted, and one of a second
@@ -154,21 +149,6 @@ async fn record(fx: &Fixture) -> (JobId, SwitchId, DriftId, DriftId) {
     (repair.id, other, ids.0, ids.1)
 }
 
-fn console(fx: &Fixture) -> Router {
-    let accounts = vec![
-        ConsoleAccount::with_password(OPERATOR.0, OPERATOR.1, AccountRole::Operator),
-        ConsoleAccount::with_password(
-            PROVIDER.0,
-            PROVIDER.1,
-            AccountRole::Provider(fx.a.provider.id),
-        ),
-    ];
-    Router::new().nest(
-        "/console",
-        kurnl_console::router(fx.service.clone(), ConsoleConfig::new(accounts)),
-    )
-}
-
 /// The `<tr>` of `table` whose attribute `data-{kind}` is `id`.
 fn row<'b>(body: &'b str, kind: &str, id: &str) -> &'b str {
     let start = body
@@ -181,7 +161,7 @@ fn row<'b>(body: &'b str, kind: &str, id: &str) -> &'b str {
 #[tokio::test]
 async fn the_drift_page_shows_audits_and_findings_to_the_operator_only() {
     let fx = Fixture::in_memory().await;
-    let app = console(&fx);
+    let app = console(&fx, |c| c);
     let operator = login(&app, OPERATOR).await;
     let provider = login(&app, PROVIDER).await;
 

@@ -6,31 +6,11 @@
 
 mod support;
 
-use axum::Router;
 use axum::http::StatusCode;
-use kurnl_console::{AccountRole, ConsoleAccount, ConsoleConfig, SESSION_COOKIE};
+use kurnl_console::{ConsoleConfig, SESSION_COOKIE};
 use kurnl_core::ports::SinkOutcome;
 use kurnl_core::testkit::Fixture;
-use support::{attempt_login, get, login, post_form};
-
-const OPERATOR: (&str, &str) = ("ops", "operator passphrase");
-const PROVIDER: (&str, &str) = ("isp", "provider passphrase");
-
-fn console(fx: &Fixture, config: impl FnOnce(ConsoleConfig) -> ConsoleConfig) -> Router {
-    let accounts = vec![
-        ConsoleAccount::with_password(OPERATOR.0, OPERATOR.1, AccountRole::Operator),
-        ConsoleAccount::with_password(
-            PROVIDER.0,
-            PROVIDER.1,
-            AccountRole::Provider(fx.a.provider.id),
-        ),
-    ];
-    let service = fx.service.clone().with_event_sink(fx.sink.clone());
-    Router::new().nest(
-        "/console",
-        kurnl_console::router(service, config(ConsoleConfig::new(accounts))),
-    )
-}
+use support::{OPERATOR, PROVIDER, attempt_login, console, get, login, post_form};
 
 /// The flash of a redirect's target: `msg=` or `err=` of its `Location`, decoded.
 fn flash(headers: &[String]) -> String {

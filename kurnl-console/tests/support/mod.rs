@@ -6,8 +6,34 @@ use axum::body::Body;
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kurnl_console::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use kurnl_console::{
+    AccountRole, ConsoleAccount, ConsoleConfig, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
+use kurnl_core::testkit::Fixture;
 use tower::ServiceExt;
+
+/// The operator account of the tests.
+pub const OPERATOR: (&str, &str) = ("ops", "operator passphrase");
+/// Provider A's account.
+pub const PROVIDER: (&str, &str) = ("isp", "provider passphrase");
+
+/// The console over the fixture's service (with its recording sink, for test pings), with
+/// both accounts and the configuration `config` makes of the defaults.
+pub fn console(fx: &Fixture, config: impl FnOnce(ConsoleConfig) -> ConsoleConfig) -> Router {
+    let accounts = vec![
+        ConsoleAccount::with_password(OPERATOR.0, OPERATOR.1, AccountRole::Operator),
+        ConsoleAccount::with_password(
+            PROVIDER.0,
+            PROVIDER.1,
+            AccountRole::Provider(fx.a.provider.id),
+        ),
+    ];
+    let service = fx.service.clone().with_event_sink(fx.sink.clone());
+    Router::new().nest(
+        "/console",
+        kurnl_console::router(service, config(ConsoleConfig::new(accounts))),
+    )
+}
 
 pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<String>, String) {
     let response = app.clone().oneshot(request).await.unwrap();

@@ -218,3 +218,31 @@ pub struct FindingToRecord {
     /// For `RepairQueued`: the `repair` job (its id is the finding's `repair_job_id`).
     pub repair: Option<Job>,
 }
+
+impl FindingToRecord {
+    /// The finding as stored and the job to queue with it, by the supersede rule of
+    /// [`Store::finish_switch_audit`](crate::ports::Store::finish_switch_audit): a repair
+    /// whose port another job decides (`superseded`) is recorded `RepairSuperseded` and not
+    /// queued; a finding without a repair is `Reported`.
+    pub fn decide(self, superseded: bool) -> (DriftFinding, Option<Job>) {
+        let mut finding = self.finding;
+        let queued = match self.repair {
+            Some(job) if !superseded => {
+                finding.action = DriftAction::RepairQueued;
+                finding.repair_job_id = Some(job.id);
+                Some(job)
+            }
+            Some(_) => {
+                finding.action = DriftAction::RepairSuperseded;
+                finding.repair_job_id = None;
+                None
+            }
+            None => {
+                finding.action = DriftAction::Reported;
+                finding.repair_job_id = None;
+                None
+            }
+        };
+        (finding, queued)
+    }
+}

@@ -11,7 +11,7 @@ use crate::conn::{Arg, Conn, args};
 use crate::error::StoreResult;
 use crate::ops::commit::{append_events, insert_job};
 use crate::rows::*;
-use kurnl_core::model::{AuditOutcome, DriftAction, DriftFinding, PortRef, SwitchAuditState};
+use kurnl_core::model::{AuditOutcome, DriftFinding, PortRef, SwitchAuditState};
 use kurnl_core::ports::{AuditRecord, ConflictKind, DriftQuery, StoreError};
 use kurnl_core::types::SwitchId;
 
@@ -155,21 +155,10 @@ pub(crate) async fn finish_switch_audit<C: Conn>(
 
     let mut recorded = Vec::with_capacity(record.findings.len());
     for to_record in record.findings {
-        let mut finding = to_record.finding;
-        match to_record.repair {
-            Some(job) if !decided.contains(&finding.port) => {
-                finding.action = DriftAction::RepairQueued;
-                finding.repair_job_id = Some(job.id);
-                insert_job(c, &job).await?;
-            }
-            Some(_) => {
-                finding.action = DriftAction::RepairSuperseded;
-                finding.repair_job_id = None;
-            }
-            None => {
-                finding.action = DriftAction::Reported;
-                finding.repair_job_id = None;
-            }
+        let superseded = decided.contains(&to_record.finding.port);
+        let (finding, job) = to_record.decide(superseded);
+        if let Some(job) = job {
+            insert_job(c, &job).await?;
         }
         c.execute(INSERT_FINDING, finding_args(&finding)?).await?;
         recorded.push(finding);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::commit::check_unique_ids;
 use super::state::{Row, State};
-use crate::model::{DriftAction, DriftFinding, Job, PortRef, SwitchAuditState};
+use crate::model::{DriftFinding, Job, PortRef, SwitchAuditState};
 use crate::ports::{AuditRecord, DriftQuery, StoreError};
 use crate::types::SwitchId;
 
@@ -67,21 +67,10 @@ impl State {
             .map(|f| f.finding.id)
             .collect();
         for to_record in record.findings {
-            let mut finding = to_record.finding;
-            match to_record.repair {
-                Some(job) if !superseded.contains(&finding.id) => {
-                    finding.action = DriftAction::RepairQueued;
-                    finding.repair_job_id = Some(job.id);
-                    self.insert_job(job);
-                }
-                Some(_) => {
-                    finding.action = DriftAction::RepairSuperseded;
-                    finding.repair_job_id = None;
-                }
-                None => {
-                    finding.action = DriftAction::Reported;
-                    finding.repair_job_id = None;
-                }
+            let superseded = superseded.contains(&to_record.finding.id);
+            let (finding, job) = to_record.decide(superseded);
+            if let Some(job) = job {
+                self.insert_job(job);
             }
             let seq = self.seq();
             self.drift.push(Row {
