@@ -62,5 +62,5 @@ mod sqlite;
 mod store_impl;
 
 #[cfg(feature = "postgres")]
-pub use postgres::{ActivitySample, PgOptions, PgStore};
+pub use postgres::{ActivitySample, DeliveryBatchStats, PgOptions, PgStore};
 pub use sqlite::{Durability, GroupCommitStats, SqliteOptions, SqliteStore};

@@ -298,7 +298,7 @@ macro_rules! impl_store {
                 lease_tx!(self, queue::reap_expired_leases, now)
             }
             async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
-                lease_tx!(self, outbox::claim_events, claim)
+                self.claim_event_batch(claim).await
             }
             async fn record_delivery(
                 &self,

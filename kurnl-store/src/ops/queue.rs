@@ -379,7 +379,8 @@ async fn record_failures_and_retries<C: Conn>(
     Ok(left)
 }
 
-/// PostgreSQL: the completions and every event of the call in one statement.
+/// PostgreSQL: the completions and every event of the call in one statement, of one text
+/// whatever the numbers of jobs and events (they are JSON arguments).
 async fn pg_complete<C: Conn>(
     c: &mut C,
     lease: LeaseToken,
@@ -392,7 +393,7 @@ async fn pg_complete<C: Conn>(
         "WITH done AS (UPDATE jobs SET status = 'completed', last_error = NULL, lease = NULL, \
          lease_expires_at = NULL, updated_at = $2 WHERE lease = $1 AND status = 'in_progress' \
          AND id IN (SELECT d::uuid FROM jsonb_array_elements_text($3) d) RETURNING 1), {} \
-         SELECT CASE WHEN count(*) = {expected} THEN count(*) ELSE kurnl_check_failed('{lost}') END \
+         SELECT CASE WHEN count(*) = $5 THEN count(*) ELSE kurnl_check_failed('{lost}') END \
          AS n FROM done",
         pg_append_ctes(4),
         lost = check::LEASE_LOST,
@@ -407,6 +408,9 @@ async fn pg_complete<C: Conn>(
                 .collect(),
         ))),
         pg_events_arg(events)?,
+        // A parameter, not a literal: one statement text for every size of finish, so one
+        // prepared statement and plan per connection instead of one per count.
+        Arg::from(expected),
     ];
     let done: Option<CountRow> = c.fetch_optional(&sql, a).await?;
     // A job not held under `lease` fails the statement (`kurnl_check_failed`), which undoes

@@ -1,10 +1,15 @@
 //! [`PgStore`]: PostgreSQL, for several worker processes on one database (feature `postgres`).
 
 mod activity;
+mod delivery_batch;
 #[cfg(test)]
 mod tests;
 
 pub use activity::ActivitySample;
+pub use delivery_batch::DeliveryBatchStats;
+
+use delivery_batch::DeliveryBatch;
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -58,6 +63,7 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: PgPool,
     schema: Option<String>,
+    deliveries: Arc<DeliveryBatch>,
 }
 
 fn valid_schema(name: &str) -> bool {
@@ -145,12 +151,19 @@ impl PgStore {
         Ok(Self {
             pool,
             schema: options.schema,
+            deliveries: Arc::default(),
         })
     }
 
     /// The connection pool, for diagnostics and tests (e.g. `EXPLAIN`).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// How the delivery records of this store (and its clones) have been batching: concurrent
+    /// records share one statement and one commit.
+    pub fn delivery_batch_stats(&self) -> DeliveryBatchStats {
+        self.deliveries.stats()
     }
 
     /// The schema holding the tables, when one was given.
@@ -204,9 +217,18 @@ impl PgStore {
         lease_tx!(self, queue::claim_jobs, None, request)
     }
 
+    /// An event claim: one statement, no transaction (see `ops::outbox`).
+    async fn claim_event_batch(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(map_pg)?;
+        outbox::claim_events(&mut *conn, claim).await
+    }
+
     /// A write that is one statement runs on its own, without `BEGIN` and `COMMIT`: two
     /// round trips fewer, and a statement is atomic anyway (see `ops::one_statement`).
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
+        if let GroupedWrite::RecordDelivery { event, record } = writes {
+            return self.deliveries.record(&self.pool, event, record).await;
+        }
         if writes.is_one_statement_on_postgres() {
             let mut conn = self.pool.acquire().await.map_err(map_pg)?;
             return grouped::apply(&mut *conn, None, writes).await;

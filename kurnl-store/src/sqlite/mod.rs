@@ -263,6 +263,11 @@ impl SqliteStore {
         queue::claim_jobs(&mut *conn, Some(CLAIM_SYNC), request).await
     }
 
+    /// An event claim in a lease transaction (see `ops::outbox`).
+    async fn claim_event_batch(&self, claim: &EventClaim) -> Result<Vec<Event>, StoreError> {
+        lease_tx!(self, outbox::claim_events, claim)
+    }
+
     /// Group commit: see [`group`].
     async fn commit_writes(&self, writes: GroupedWrite) -> Result<(), StoreError> {
         self.group
