@@ -78,7 +78,10 @@ pub use leases::{
 };
 pub use network::{disabled_switch_is_not_claimed, network_ports_and_deletes, units_with_status};
 pub use operator::{operator_job_list_filters, operator_keys_roundtrip, operator_retry_and_cancel};
-pub use outbox::{event_listing_filters, outbox_claim_record_replay, outbox_lease_expiry};
+pub use outbox::{
+    concurrent_delivery_records_keep_their_own_outcomes, event_listing_filters,
+    outbox_claim_record_replay, outbox_lease_expiry,
+};
 pub use queue::{
     claim_batches_one_switch, claim_respects_port_order, claim_respects_switch_session_limit,
     queued_jobs_per_switch,
@@ -223,6 +226,7 @@ macro_rules! store_conformance_tests {
             event_sequences_per_subscription
             outbox_claim_record_replay
             outbox_lease_expiry
+            concurrent_delivery_records_keep_their_own_outcomes
             event_listing_filters
             outbox_claims_in_subscription_order
             delivery_list_and_replay

@@ -135,3 +135,67 @@ async fn readiness_checks_the_applied_migrations() {
     crate::readiness_check::assert_readiness_follows_migrations(&store, newest, forget_newest)
         .await;
 }
+
+/// Concurrent delivery records of one store share statements (`delivery_batch`): fifty
+/// records made at once take a few statements, not fifty, and each lands.
+#[tokio::test]
+async fn concurrent_delivery_records_share_statements() {
+    use kurnl_core::ports::Store as _;
+    use kurnl_core::testkit::store_suite::fixtures::{
+        at, event, insert_subscription, queue_time, subscription, world,
+    };
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    let w = world(&store, 50, 1).await;
+    let t = queue_time();
+    let mut writes = WriteSet::default();
+    for (i, port) in w.ports.iter().enumerate() {
+        let sub = subscription(&w, Some(*port), t);
+        insert_subscription(&store, &sub).await;
+        writes.events.push(event(&sub, at(t, i as i64)));
+    }
+    store.commit(writes).await.expect("commit");
+    let claim = kurnl_core::ports::EventClaim {
+        now: at(t, 60),
+        lease: chrono::Duration::seconds(30),
+        limit: 100,
+    };
+    let claimed = store.claim_events(&claim).await.expect("claim");
+    assert_eq!(claimed.len(), 50);
+    let before = store.delivery_batch_stats();
+    let records: Vec<_> = claimed
+        .iter()
+        .map(|e| kurnl_core::ports::DeliveryRecord {
+            lease: e.lease.expect("leased"),
+            attempt: DeliveryAttempt {
+                event_id: e.id,
+                attempt: 1,
+                at: at(t, 61),
+                status_code: Some(200),
+                latency_ms: 3,
+                error: None,
+            },
+            next: kurnl_core::ports::DeliveryNext::Delivered,
+        })
+        .collect();
+    let results = futures::future::join_all(
+        claimed
+            .iter()
+            .zip(&records)
+            .map(|(e, r)| store.record_delivery(e.id, r)),
+    )
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let after = store.delivery_batch_stats();
+    let (statements, recorded) = (
+        after.statements - before.statements,
+        after.records - before.records,
+    );
+    store.drop_schema().await.expect("drop schema");
+    assert_eq!(recorded, 50, "every record went through the batch");
+    assert!(
+        statements <= 5,
+        "fifty concurrent records took {statements} statements"
+    );
+}

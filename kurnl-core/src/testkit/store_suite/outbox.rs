@@ -382,3 +382,153 @@ pub async fn event_listing_filters(store: &dyn Store) {
         "get_event"
     );
 }
+
+/// Delivery records made at the same time (a dispatcher records each attempt as its response
+/// comes, and a store may write concurrent records together) each get their own outcome: the
+/// leased ones move their event on and append their attempt, a wrong lease is `LeaseLost` and
+/// leaves its event as it was, an unknown event is `NotFound`, and of two records of one event
+/// under one lease exactly one lands.
+pub async fn concurrent_delivery_records_keep_their_own_outcomes(store: &dyn Store) {
+    let _lock = queue_lock().await;
+    let w = world(store, 10, 1).await;
+    let t = queue_time();
+    let mut writes = WriteSet::default();
+    let mut events = Vec::new();
+    for (i, port) in w.ports.iter().enumerate() {
+        let sub = subscription(&w, Some(*port), t);
+        insert_subscription(store, &sub).await;
+        let e = event(&sub, at(t, i as i64));
+        writes.events.push(e.clone());
+        events.push(e);
+    }
+    ok(store.commit(writes).await, "commit of ten events");
+    let ours: HashSet<EventId> = events.iter().map(|e| e.id).collect();
+    let now = at(t, 60);
+    let claimed = claim_ours(store, now, &ours).await;
+    assert_eq!(claimed.len(), 10, "store conformance: ten events claimed");
+    let retry_at = at(t, 600);
+    let record = |i: usize, right_lease: bool, next: DeliveryNext| {
+        let id = events[i].id;
+        let lease = if right_lease {
+            lease_of(&claimed, id)
+        } else {
+            LeaseToken::new_random()
+        };
+        (
+            id,
+            DeliveryRecord {
+                lease,
+                attempt: attempt(id, 1, now),
+                next,
+            },
+        )
+    };
+    let mut records = vec![
+        record(0, true, DeliveryNext::Delivered),
+        record(1, true, DeliveryNext::Delivered),
+        record(2, true, DeliveryNext::RetryAt(retry_at)),
+        record(3, true, DeliveryNext::Failed),
+        record(4, false, DeliveryNext::Delivered),
+        record(5, false, DeliveryNext::Failed),
+        record(6, true, DeliveryNext::Delivered),
+        record(6, true, DeliveryNext::Delivered),
+        record(7, true, DeliveryNext::Delivered),
+    ];
+    let unknown = EventId::new_random();
+    records.push((
+        unknown,
+        DeliveryRecord {
+            lease: LeaseToken::new_random(),
+            attempt: attempt(unknown, 1, now),
+            next: DeliveryNext::Delivered,
+        },
+    ));
+    let results = futures::future::join_all(
+        records
+            .iter()
+            .map(|(id, record)| store.record_delivery(*id, record)),
+    )
+    .await;
+    for i in [0, 1, 2, 3, 8] {
+        ok(
+            results[i].as_ref().map(|_| ()).map_err(clone_error),
+            "a leased record",
+        );
+    }
+    expect_lease_lost(clone_result(&results[4]), "a record with a wrong lease");
+    expect_lease_lost(clone_result(&results[5]), "a record with a wrong lease");
+    expect_not_found(clone_result(&results[9]), "a record of an unknown event");
+    let twice = [results[6].is_ok(), results[7].is_ok()];
+    assert_eq!(
+        twice.iter().filter(|ok| **ok).count(),
+        1,
+        "store conformance: of two concurrent records of one event under one lease exactly \
+         one lands: {:?}",
+        [&results[6], &results[7]]
+    );
+    let other = if twice[0] { 7 } else { 6 };
+    expect_lease_lost(
+        clone_result(&results[other]),
+        "the second record of an event",
+    );
+
+    let expect = [
+        (0, DeliveryStatus::Delivered, 1),
+        (1, DeliveryStatus::Delivered, 1),
+        (2, DeliveryStatus::Pending, 1),
+        (3, DeliveryStatus::Failed, 1),
+        (4, DeliveryStatus::Pending, 0),
+        (5, DeliveryStatus::Pending, 0),
+        (6, DeliveryStatus::Delivered, 1),
+        (7, DeliveryStatus::Delivered, 1),
+    ];
+    for (i, status, attempts) in expect {
+        let (e, log) = stored(store, w.provider, events[i].id).await;
+        assert_eq!(
+            (e.status, e.attempts, log.len()),
+            (status, attempts, attempts as usize),
+            "store conformance: event {i} after concurrent records (status, attempts, log)"
+        );
+        if attempts == 0 {
+            assert_eq!(
+                e.lease,
+                Some(lease_of(&claimed, e.id)),
+                "store conformance: a refused record must leave the event's lease alone"
+            );
+        } else {
+            assert_eq!(log[0], attempt(e.id, 1, now), "the appended attempt");
+        }
+    }
+    let (retried, _) = stored(store, w.provider, events[2].id).await;
+    assert_eq!(
+        retried.next_attempt_at, retry_at,
+        "store conformance: a retry record sets next_attempt_at"
+    );
+    // Leave nothing pending for later claiming tests.
+    for i in [2, 4, 5, 8, 9] {
+        let lease = lease_of(&claimed, events[i].id);
+        let done = DeliveryRecord {
+            lease,
+            attempt: attempt(events[i].id, 2, now),
+            next: DeliveryNext::Failed,
+        };
+        let _ = store.record_delivery(events[i].id, &done).await;
+    }
+}
+
+fn clone_error(err: &crate::ports::StoreError) -> crate::ports::StoreError {
+    crate::ports::StoreError::backend(err.to_string())
+}
+
+fn clone_result(
+    result: &Result<(), crate::ports::StoreError>,
+) -> Result<(), crate::ports::StoreError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(crate::ports::StoreError::LeaseLost) => Err(crate::ports::StoreError::LeaseLost),
+        Err(crate::ports::StoreError::NotFound(what)) => {
+            Err(crate::ports::StoreError::NotFound(what))
+        }
+        Err(other) => Err(clone_error(other)),
+    }
+}
