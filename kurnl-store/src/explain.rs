@@ -229,6 +229,14 @@ pub(crate) async fn exercise<C: Conn>(c: &mut C, s: &Sample) {
             .collect();
         let _ = queue::finish_jobs(c, None, claimed.lease, outcomes, t).await;
     }
+    if C::DIALECT == crate::conn::Dialect::Postgres {
+        // The claim is a function call on PostgreSQL, whose plan does not show the two
+        // statements inside; they are planned here on their own (after the claim above
+        // finished its job, so the lease leases nothing).
+        for (sql, args) in queue::pg_claim_statements(&claim, w.switch.0) {
+            let _ = c.execute(&sql, args).await;
+        }
+    }
     let _ = queue::reap_expired_leases(c, t).await;
     let claim = EventClaim {
         now: t,

@@ -148,6 +148,7 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::backend(format!("postgres migration failed: {e}")))?;
+        install_claim_function(&pool).await?;
         Ok(Self {
             pool,
             schema: options.schema,
@@ -207,14 +208,16 @@ impl PgStore {
         self.pool.begin().await.map_err(map_pg)
     }
 
-    /// Claims set `synchronous_commit = off` themselves (see `ops::queue`).
+    /// Reaping's transaction (claims are one statement each and set `synchronous_commit = off`
+    /// themselves, see `ops::queue` and `ops::outbox`).
     async fn begin_lease_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         self.begin_write().await
     }
 
-    /// A claim in a lease transaction (see `ops::queue`).
+    /// A claim: one call of the claim function, no transaction (see `ops::queue`).
     async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJobs>, StoreError> {
-        lease_tx!(self, queue::claim_jobs, None, request)
+        let mut conn = self.pool.acquire().await.map_err(map_pg)?;
+        queue::claim_jobs(&mut *conn, None, request).await
     }
 
     /// An event claim: one statement, no transaction (see `ops::outbox`).
@@ -235,6 +238,29 @@ impl PgStore {
         }
         write_tx!(self, grouped::apply, None, writes)
     }
+}
+
+/// Creates this build's claim function (`ops::queue::PgClaimFunction`) unless it exists. A
+/// transaction-scoped advisory lock makes processes that connect at once create it one after
+/// the other; the later ones find it.
+async fn install_claim_function(pool: &PgPool) -> Result<(), StoreError> {
+    let function = &*queue::PG_CLAIM_FUNCTION;
+    let mut tx = pool.begin().await.map_err(map_pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('kurnl-claim-function', 0))")
+        .await
+        .map_err(map_pg)?;
+    let exists: Option<(i32,)> = sqlx::query_as(
+        "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE p.proname = $1 AND n.nspname = current_schema()",
+    )
+    .bind(&function.name)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_pg)?;
+    if exists.is_none() {
+        tx.execute(function.create.as_str()).await.map_err(map_pg)?;
+    }
+    tx.commit().await.map_err(map_pg)
 }
 
 impl_store!(PgStore);

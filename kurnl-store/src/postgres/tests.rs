@@ -53,10 +53,18 @@ async fn every_query_can_be_served_by_an_index() {
     exercise(&mut explaining, &sample).await;
     let planned = explaining.plans.len();
     let scans = explaining.full_scans();
+    // The claim function's two statements were planned on their own.
+    let claim_steps = ["pg_try_advisory_xact_lock", "WITH RECURSIVE heads"]
+        .map(|step| explaining.plans.iter().any(|plan| plan.sql.contains(step)));
     drop(conn);
     store.drop_schema().await.expect("drop schema");
     assert!(planned > 40, "too few statements planned: {planned}");
     assert!(scans.is_empty(), "sequential scans:\n{}", scans.join("\n"));
+    assert_eq!(
+        claim_steps,
+        [true, true],
+        "the claim's statements were not planned"
+    );
 }
 
 #[tokio::test]
