@@ -119,14 +119,26 @@ pub(crate) struct ProviderSettings {
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProviderSettingsUpdate {
-    /// An http or https URL with a host, at most 2048 characters.
-    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    /// An http or https URL with a host, at most 2048 characters, without white space or
+    /// control characters.
+    #[schema(
+        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f/?#]+[^\s\x00-\x1f\x7f-\x9f]*$",
+        max_length = 2048
+    )]
     webhook_url: Option<String>,
-    /// An http or https URL with a host, at most 2048 characters.
-    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    /// An http or https URL with a host, at most 2048 characters, without white space or
+    /// control characters.
+    #[schema(
+        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f/?#]+[^\s\x00-\x1f\x7f-\x9f]*$",
+        max_length = 2048
+    )]
     sandbox_webhook_url: Option<String>,
-    /// An http or https URL with a host, at most 2048 characters.
-    #[schema(pattern = r"^https?://[^\s/?#]+[^\s]*$", max_length = 2048)]
+    /// An http or https URL with a host, at most 2048 characters, without white space or
+    /// control characters.
+    #[schema(
+        pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f/?#]+[^\s\x00-\x1f\x7f-\x9f]*$",
+        max_length = 2048
+    )]
     external_checkout_url: Option<String>,
 }
 

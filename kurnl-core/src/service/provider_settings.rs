@@ -391,7 +391,12 @@ impl Service {
     }
 }
 
-/// An http(s) URL of at most 2048 characters without spaces.
+/// An http(s) URL of at most 2048 characters without white space or control characters.
+///
+/// The OpenAPI pattern of these fields says the same: `\s` of JSON Schema's (ECMA-262) regular
+/// expressions plus the C0 and C1 controls. Rust's `char::is_whitespace` differs from ECMA's
+/// `\s` in two characters, NEL (U+0085, a C1 control, refused either way) and U+FEFF (refused
+/// here explicitly), so that a value the published schema allows is never refused.
 fn http_url(raw: &str) -> std::result::Result<String, InvalidValue> {
     let url = raw.trim();
     let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
@@ -401,12 +406,43 @@ fn http_url(raw: &str) -> std::result::Result<String, InvalidValue> {
             .is_some_and(|h| !h.is_empty())
     });
     let short = url.chars().count() <= 2048;
-    if scheme_ok && host_ok && short && !url.chars().any(char::is_whitespace) {
+    let forbidden = |c: char| c.is_whitespace() || c.is_control() || c == '\u{feff}';
+    if scheme_ok && host_ok && short && !url.chars().any(forbidden) {
         Ok(url.to_owned())
     } else {
         Err(InvalidValue::new(
             "value_error.url",
             "must be an http or https URL with a host (at most 2048 characters)",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_url;
+
+    #[test]
+    fn urls_with_white_space_or_control_characters_are_refused() {
+        for bad in [
+            "https://\u{ea}\u{fd}\u{85}6K",
+            "https://host/\u{1}",
+            "https://host/a\u{7f}",
+            "https://host/a\u{feff}",
+            "https://host/a b",
+            "https:///path",
+            "ftp://host",
+        ] {
+            assert!(http_url(bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in [
+            "https://\u{ea}\u{fd}.example/x?y#z",
+            "http://127.0.0.1:9000/hooks",
+        ] {
+            assert_eq!(
+                http_url(good).ok().as_deref(),
+                Some(good),
+                "{good:?} was refused"
+            );
+        }
     }
 }

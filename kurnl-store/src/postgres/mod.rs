@@ -130,9 +130,16 @@ impl PgStore {
             let mut conn = sqlx::PgConnection::connect_with(&connect)
                 .await
                 .map_err(map_pg)?;
-            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
+            // `IF NOT EXISTS` does not make concurrent creations safe (the loser fails on
+            // `pg_namespace`'s unique index): processes starting at once take turns.
+            let mut tx = conn.begin().await.map_err(map_pg)?;
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('kurnl-create-schema', 0))")
                 .await
                 .map_err(map_pg)?;
+            tx.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
+                .await
+                .map_err(map_pg)?;
+            tx.commit().await.map_err(map_pg)?;
             conn.close().await.map_err(map_pg)?;
             let search_path = format!("SET search_path TO \"{schema}\"");
             pool = pool.after_connect(move |conn, _meta| {

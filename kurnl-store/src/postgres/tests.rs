@@ -207,3 +207,46 @@ async fn concurrent_delivery_records_share_statements() {
         "fifty concurrent records took {statements} statements"
     );
 }
+
+/// Processes that connect at once install the claim function one after the other (no
+/// "tuple concurrently updated"), the later ones find it, and every store can claim.
+#[tokio::test]
+async fn concurrent_connects_install_one_claim_function() {
+    let Some(url) = url() else {
+        return;
+    };
+    let schema = schema();
+    let connects = (0..4).map(|_| PgStore::connect_with_schema(&url, &schema));
+    let stores: Vec<PgStore> = futures::future::join_all(connects)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("every concurrent connect succeeds");
+    let name = &crate::ops::queue::PG_CLAIM_FUNCTION.name;
+    let (functions,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname = $1 AND p.proname LIKE 'kurnl_claim_jobs_%'",
+    )
+    .bind(&schema)
+    .fetch_one(stores[0].pool())
+    .await
+    .expect("count functions");
+    let claim = ClaimRequest {
+        worker: "t".into(),
+        now: chrono::Utc::now(),
+        lease: chrono::Duration::seconds(30),
+        max_jobs: 4,
+    };
+    for store in &stores {
+        use kurnl_core::ports::Store as _;
+        assert!(
+            store.claim_jobs(&claim).await.expect("claim").is_none(),
+            "an empty queue claims nothing"
+        );
+    }
+    let mut stores = stores.into_iter();
+    let first = stores.next().expect("a store");
+    drop(stores);
+    first.drop_schema().await.expect("drop schema");
+    assert_eq!(functions, 1, "one claim function ({name}) in the schema");
+}
