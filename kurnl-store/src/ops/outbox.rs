@@ -12,12 +12,6 @@ use kurnl_core::ports::{
 };
 use kurnl_core::types::{EventId, LeaseToken, ProviderId, SubscriptionId};
 
-/// Leases up to `limit` pending, due events that are not under a live lease, oldest first,
-/// skipping any event whose subscription has an earlier pending event (per-subscription
-/// sequence order). The check is a scalar subquery, the first pending event of the
-/// subscription, so that PostgreSQL runs it as one index probe per candidate
-/// (`events_pending_subscription_idx`, migration `0005`) however stale its statistics;
-/// SQLite serves it from `events_sequence_uq`. One lease token covers the whole claim.
 /// An `events` row that a claim at `$1` may lease: pending, due, not under a live lease, and
 /// the first pending event of its subscription.
 const CLAIMABLE_EVENT: &str = "status = 'pending' AND next_attempt_at <= $1 \
@@ -26,6 +20,12 @@ const CLAIMABLE_EVENT: &str = "status = 'pending' AND next_attempt_at <= $1 \
      WHERE head.subscription_id = events.subscription_id AND head.status = 'pending' \
      ORDER BY head.sequence LIMIT 1)";
 
+/// Leases up to `limit` pending, due events that are not under a live lease, oldest first,
+/// skipping any event whose subscription has an earlier pending event (per-subscription
+/// sequence order). The check is a scalar subquery, the first pending event of the
+/// subscription, so that PostgreSQL runs it as one index probe per candidate
+/// (`events_pending_subscription_idx`, migration `0005`) however stale its statistics;
+/// SQLite serves it from `events_sequence_uq`. One lease token covers the whole claim.
 pub(crate) async fn claim_events<C: Conn>(
     c: &mut C,
     claim: &EventClaim,
@@ -84,19 +84,23 @@ async fn pg_claim_events<C: Conn>(c: &mut C, claim: &EventClaim) -> StoreResult<
          ORDER BY created_at, seq LIMIT {limit} FOR UPDATE SKIP LOCKED), \
          leased AS (UPDATE events u SET lease = $2, lease_expires_at = $3 \
          FROM picked, (SELECT set_config('synchronous_commit', 'off', true)) AS sync \
-         WHERE u.seq = picked.seq RETURNING u.seq, {columns}) \
+         WHERE u.seq = picked.seq RETURNING u.*) \
          SELECT {EVENT_COLUMNS} FROM leased ORDER BY created_at, seq",
         limit = claim.limit.min(10_000),
-        columns = EVENT_COLUMNS
-            .split(", ")
-            .map(|col| format!("u.{col}"))
-            .collect::<Vec<_>>()
-            .join(", "),
     );
     let rows: Vec<EventRow> = c
         .fetch_all(&sql, args![claim.now, lease.0, claim.now + claim.lease])
         .await?;
     rows.into_iter().map(EventRow::into_model).collect()
+}
+
+/// The event's status after a delivery record, and its next attempt when it is retried.
+fn next_state(r: &DeliveryRecord) -> (DeliveryStatus, Option<DateTime<Utc>>) {
+    match r.next {
+        DeliveryNext::Delivered => (DeliveryStatus::Delivered, None),
+        DeliveryNext::Failed => (DeliveryStatus::Failed, None),
+        DeliveryNext::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
+    }
 }
 
 const UPDATE_DELIVERED: &str = "UPDATE events SET attempts = attempts + 1, lease = NULL, \
@@ -120,11 +124,7 @@ pub(crate) async fn record_delivery<C: Conn>(
             .pop()
             .unwrap_or(Err(StoreError::LeaseLost));
     }
-    let (status, next_at) = match r.next {
-        DeliveryNext::Delivered => (DeliveryStatus::Delivered, None),
-        DeliveryNext::Failed => (DeliveryStatus::Failed, None),
-        DeliveryNext::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
-    };
+    let (status, next_at) = next_state(r);
     let update = args![id.0, r.lease.0, delivery_status_str(status), next_at];
     let at = &r.attempt;
     let attempt = args![
@@ -194,11 +194,8 @@ pub(crate) async fn pg_record_deliveries<C: Conn>(
         SELECT delivered.id FROM delivered";
     let mut rows = Vec::with_capacity(records.len());
     for (ord, (id, r)) in records.iter().enumerate() {
-        let (status, next_at) = match r.next {
-            DeliveryNext::Delivered => (DeliveryStatus::Delivered, None),
-            DeliveryNext::Failed => (DeliveryStatus::Failed, None),
-            DeliveryNext::RetryAt(at) => (DeliveryStatus::Pending, Some(stamp(at)?)),
-        };
+        let (status, next_at) = next_state(r);
+        let next_at = next_at.map(stamp).transpose()?;
         let at = &r.attempt;
         rows.push(serde_json::json!({
             "ord": ord,
